@@ -1,0 +1,195 @@
+"""Every read a view needs about accounts, scoped to the customer that owns it."""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from customers.models import (
+    Contact,
+    Customer,
+    DocumentKind,
+    IdentityDocument,
+    Invitation,
+    Role,
+    TermsVersion,
+    User,
+)
+
+
+def contact_for(*, user: User) -> Contact | None:
+    """The user's place in a customer account, or None before they have one."""
+    if not user.is_authenticated:
+        return None
+    return Contact.objects.select_related("customer").filter(user=user).first()
+
+
+def responsible_contact(*, customer: Customer) -> Contact:
+    """K7: the one contact who receives invoices and reminders."""
+    return Contact.objects.select_related("user").get(customer=customer, role=Role.RESPONSIBLE)
+
+
+def contacts_for(*, customer: Customer) -> QuerySet[Contact]:
+    return (
+        Contact.objects.filter(customer=customer)
+        .select_related("user")
+        .order_by("role", "full_name")
+    )
+
+
+def contact_of(*, customer: Customer, pk: int) -> Contact:
+    """A contact of this customer; another customer's is a 404."""
+    return get_object_or_404(Contact.objects.select_related("user"), customer=customer, pk=pk)
+
+
+def open_invitations_for(*, customer: Customer) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(customer=customer, accepted_at__isnull=True).order_by(
+        "-created_at"
+    )
+
+
+def open_invitations_to(*, user: User) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(email__iexact=user.email, accepted_at__isnull=True)
+
+
+def documents_for(*, customer: Customer) -> QuerySet[IdentityDocument]:
+    return IdentityDocument.objects.filter(customer=customer).select_related("decided_by")
+
+
+def document_of(*, customer: Customer, pk: int) -> IdentityDocument:
+    """K8: a document of this customer; another customer's is a 404."""
+    return get_object_or_404(IdentityDocument, customer=customer, pk=pk)
+
+
+def current_terms() -> TermsVersion | None:
+    return TermsVersion.objects.current()
+
+
+def has_accepted_current_terms(*, user: User) -> bool:
+    """K1: True when the user accepted the newest published terms (or none exist)."""
+    terms = current_terms()
+    return terms is None or terms.acceptances.filter(user=user).exists()
+
+
+@dataclass(frozen=True)
+class IdentityState:
+    """K8: for each document the customer must provide, its newest upload."""
+
+    latest: dict[str, IdentityDocument | None]
+    revalidation_requested: bool
+
+    def _counts(self, document: IdentityDocument | None, statuses) -> bool:
+        return document is not None and document.status in statuses
+
+    @property
+    def submitted(self) -> bool:
+        statuses = (IdentityDocument.Status.PENDING, IdentityDocument.Status.VERIFIED)
+        return all(self._counts(doc, statuses) for doc in self.latest.values())
+
+    @property
+    def verified(self) -> bool:
+        return all(
+            self._counts(doc, (IdentityDocument.Status.VERIFIED,)) for doc in self.latest.values()
+        )
+
+    @property
+    def missing_kinds(self) -> list[str]:
+        return [
+            str(DocumentKind(kind).label)
+            for kind, doc in self.latest.items()
+            if doc is None or doc.status == IdentityDocument.Status.REJECTED
+        ]
+
+
+def identity_state(*, customer: Customer) -> IdentityState:
+    """K8: what the customer has proved. After staff ask for re-validation, only
+    documents uploaded since then count."""
+    documents = IdentityDocument.objects.filter(customer=customer).order_by("-uploaded_at", "-pk")
+    if customer.revalidation_requested_at:
+        documents = documents.filter(uploaded_at__gt=customer.revalidation_requested_at)
+    latest: dict[str, IdentityDocument | None] = dict.fromkeys(customer.required_document_kinds())
+    for document in documents:
+        if document.kind in latest and latest[document.kind] is None:
+            latest[document.kind] = document
+    return IdentityState(
+        latest=latest, revalidation_requested=customer.revalidation_requested_at is not None
+    )
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing the customer still has to do, with where to do it."""
+
+    code: str
+    title: str
+    detail: str
+    url: str
+
+
+_UNSET = object()
+
+
+def missing_steps(
+    *, user: User, require_verified_identity: bool = False, contact=_UNSET
+) -> list[Step]:
+    """K1, K7, K8: what is still missing before this user's account may order.
+
+    Empty means the account may order. ``require_verified_identity`` is set for
+    products that need verified identity before activation. A caller that already
+    loaded the user's ``contact`` (or knows it is None) passes it in.
+    """
+    steps: list[Step] = []
+    if not has_accepted_current_terms(user=user):
+        steps.append(
+            Step(
+                "terms",
+                _("Accept the current Terms of Service"),
+                _("A new version was published; read what changed and accept it."),
+                reverse("customers:terms-accept"),
+            )
+        )
+    if contact is _UNSET:
+        contact = contact_for(user=user)
+    if contact is None:
+        steps.append(
+            Step(
+                "account",
+                _("Create your customer account"),
+                _("Tell us who orders: a person or a company, with address and phone."),
+                reverse("customers:setup"),
+            )
+        )
+        return steps
+    customer = contact.customer
+    responsible = contact if contact.is_responsible else responsible_contact(customer=customer)
+    if not responsible.is_complete():
+        steps.append(
+            Step(
+                "responsible",
+                _("Complete the responsible contact"),
+                _("The responsible contact needs a full name and a phone number."),
+                reverse("customers:contact-edit", args=[responsible.pk]),
+            )
+        )
+    state = identity_state(customer=customer)
+    if not state.submitted:
+        steps.append(
+            Step(
+                "identity",
+                _("Upload your identity documents"),
+                _("Still needed: %(documents)s.") % {"documents": ", ".join(state.missing_kinds)},
+                reverse("customers:identity"),
+            )
+        )
+    elif require_verified_identity and not state.verified:
+        steps.append(
+            Step(
+                "identity_verified",
+                _("Wait for identity verification"),
+                _("Our staff check uploaded documents within one working day."),
+                reverse("customers:identity"),
+            )
+        )
+    return steps
