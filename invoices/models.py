@@ -1,0 +1,331 @@
+"""Invoices (tagihan), payment confirmations (K3), payments and receipts (H3)."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from core.storage import private_storage
+from core.templatetags.money import rupiah
+from customers.models import Customer
+from orders.models import Order, Service
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class DocumentSequence(models.Model):
+    """Gapless numbers per kind and year: the row is locked while a number is taken."""
+
+    kind = models.CharField(max_length=10)
+    year = models.PositiveIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year"], name="one_sequence_per_kind_year")
+        ]
+
+    def __str__(self):
+        return f"{self.kind}/{self.year}: {self.last_number}"
+
+
+class BankAccount(models.Model):
+    """Where customers transfer to; shown on invoices and the payment page."""
+
+    bank = models.CharField(_("bank"), max_length=50)
+    account_number = models.CharField(_("account number"), max_length=30)
+    holder = models.CharField(_("account holder"), max_length=100)
+    is_active = models.BooleanField(_("shown to customers"), default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("bank account")
+        verbose_name_plural = _("bank accounts")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return f"{self.bank} {self.account_number}"
+
+
+class Invoice(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        UNPAID = "unpaid", _("Unpaid")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="period_invoices",
+        help_text=_("For a recurring invoice: the service whose period it bills."),
+    )
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.UNPAID
+    )
+    issue_date = models.DateField(_("issue date"))
+    due_date = models.DateField(_("due date"))
+    subtotal = models.DecimalField(_("subtotal"), **MONEY)
+    ppn_rate = models.DecimalField(_("PPN rate"), max_digits=5, decimal_places=4)
+    ppn_amount = models.DecimalField(_("PPN"), **MONEY)
+    total = models.DecimalField(_("total"), **MONEY)
+    unique_code = models.PositiveSmallIntegerField(
+        _("unique code"),
+        help_text=_(
+            "Kode unik: added to the transfer so staff can match it to this invoice. "
+            "The invoice is settled once the total is received; the code is not owed."
+        ),
+    )
+    amount_paid = models.DecimalField(_("amount paid"), default=0, **MONEY)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["created_at"])
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-issue_date", "-pk"]
+        indexes = [
+            models.Index(fields=["customer", "-issue_date"]),
+            models.Index(fields=["status", "due_date"]),
+            models.Index(fields=["-issue_date", "-id"], name="invoice_admin_order"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total=F("subtotal") + F("ppn_amount")), name="invoice_total_adds_up"
+            ),
+            models.CheckConstraint(condition=Q(unique_code__lt=1000), name="unique_code_3_digits"),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0), name="paid_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(paid_at__isnull=False), name="paid_has_date"
+            ),
+            models.UniqueConstraint(
+                fields=["service", "period_start"],
+                condition=Q(service__isnull=False),
+                name="one_invoice_per_service_period",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def balance(self):
+        """What is still owed; the unique code is never owed."""
+        return max(self.total - self.amount_paid, 0)
+
+    @property
+    def amount_to_transfer(self):
+        """What the customer transfers: the balance plus the unique code (kode unik)."""
+        return self.balance + self.unique_code if self.balance else 0
+
+    @property
+    def is_partly_paid(self) -> bool:
+        return self.status == self.Status.UNPAID and self.amount_paid > 0
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_lines"
+    )
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    unit_price = models.DecimalField(_("unit price"), **MONEY)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    applies_ppn = models.BooleanField(_("PPN applies"), default=True)
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount=F("unit_price") * F("quantity")), name="line_amount_adds_up"
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
+
+
+def proof_upload_to(instance, filename):
+    return f"proofs/{instance.invoice.customer_id}/{uuid.uuid4().hex}{instance.proof_extension}"
+
+
+class PaymentConfirmation(models.Model):
+    """K3: the customer says they paid, with the transfer proof; staff decide."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for verification")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="confirmations")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    bank_name = models.CharField(_("sender's bank"), max_length=50)
+    sender_account_name = models.CharField(_("sender's account name"), max_length=100)
+    amount = models.DecimalField(_("amount transferred"), **MONEY)
+    transfer_date = models.DateField(_("transfer date"))
+    to_account = models.ForeignKey(
+        BankAccount, on_delete=models.PROTECT, verbose_name=_("transferred to"), related_name="+"
+    )
+    proof = models.FileField(
+        _("transfer proof"), storage=private_storage, upload_to=proof_upload_to
+    )
+    proof_content_type = models.CharField(max_length=50)
+    proof_extension = models.CharField(max_length=5)
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    history = HistoricalRecords(excluded_fields=["proof"])
+
+    class Meta:
+        verbose_name = _("payment confirmation")
+        verbose_name_plural = _("payment confirmations")
+        ordering = ["-submitted_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "-submitted_at"]),
+            models.Index(fields=["-submitted_at", "-id"], name="confirmation_admin_order"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="confirmation_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(rejection_reason=""),
+                name="confirmation_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.invoice.number} — {rupiah(self.amount)}"
+
+    @property
+    def amount_differs(self) -> bool:
+        """Flag for staff: neither the balance nor the balance plus the unique code."""
+        invoice = self.invoice
+        return self.amount not in (invoice.balance, invoice.amount_to_transfer)
+
+    @property
+    def download_name(self) -> str:
+        return f"bukti-transfer-{self.pk}{self.proof_extension}"
+
+
+class Payment(models.Model):
+    """K3: money received against an invoice; one per approved confirmation."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    confirmation = models.OneToOneField(
+        PaymentConfirmation, on_delete=models.PROTECT, related_name="payment"
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    received_on = models.DateField(_("received on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-recorded_at"]
+
+    def __str__(self):
+        return f"{self.invoice.number}: {self.amount}"
+
+
+class Receipt(models.Model):
+    """H3: proof of payment (bukti pembayaran) with its own gapless number."""
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="receipt")
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        ordering = ["-issued_at"]
+
+    def __str__(self):
+        return self.number
+
+
+class ReminderKind(models.Model):
+    """An invoice reminder sent ``offset_days`` from the due date (negative: before).
+    Editable by staff; the defaults are 7 and 1 days before, on the day, 3 and 7 after."""
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    offset_days = models.SmallIntegerField(
+        _("days from the due date"), help_text=_("Negative: before the due date.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("reminder kind")
+        verbose_name_plural = _("reminder kinds")
+        ordering = ["offset_days"]
+        constraints = [
+            models.UniqueConstraint(fields=["offset_days"], name="one_reminder_kind_per_offset")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Reminder(models.Model):
+    """One reminder of one invoice: created by the sweep, claimed and sent by a task,
+    at most once (the unique constraint and the claim)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Not needed (paid or cancelled)")
+        FAILED = "failed", _("Failed")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.ForeignKey(ReminderKind, on_delete=models.PROTECT, related_name="reminders")
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "kind"], name="one_reminder_per_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.invoice} / {self.kind}"

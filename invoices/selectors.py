@@ -1,0 +1,50 @@
+"""Reads for invoices, confirmations and receipts, scoped to their owner."""
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from customers.models import Customer
+from invoices.models import BankAccount, Invoice, InvoiceLine, PaymentConfirmation, Receipt
+
+
+def invoices_for(*, customer: Customer) -> QuerySet[Invoice]:
+    """K3: each invoice knows whether a payment confirmation waits for staff."""
+    pending = PaymentConfirmation.objects.filter(
+        invoice=OuterRef("pk"), status=PaymentConfirmation.Status.PENDING
+    )
+    return (
+        Invoice.objects.filter(customer=customer)
+        .annotate(awaiting_verification=Exists(pending))
+        .order_by("-issue_date", "-pk")
+    )
+
+
+def invoice_of(*, customer: Customer, pk: int) -> Invoice:
+    """An invoice of this customer with its lines, confirmations and payments; another
+    customer's is a 404."""
+    return get_object_or_404(
+        invoices_for(customer=customer).prefetch_related(
+            Prefetch("lines", queryset=InvoiceLine.objects.select_related("service")),
+            Prefetch(
+                "confirmations",
+                queryset=PaymentConfirmation.objects.select_related("payment__receipt"),
+            ),
+        ),
+        pk=pk,
+    )
+
+
+def confirmation_of(*, customer: Customer, pk: int) -> PaymentConfirmation:
+    return get_object_or_404(PaymentConfirmation, invoice__customer=customer, pk=pk)
+
+
+def receipt_of(*, customer: Customer, pk: int) -> Receipt:
+    return get_object_or_404(
+        Receipt.objects.select_related("payment__invoice__customer"),
+        payment__invoice__customer=customer,
+        pk=pk,
+    )
+
+
+def bank_accounts() -> QuerySet[BankAccount]:
+    return BankAccount.objects.filter(is_active=True)
