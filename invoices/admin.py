@@ -45,7 +45,7 @@ def _by_number(parent, request, queryset, search_term, *, lookup: str, pattern):
 
 
 @admin.register(BankAccount)
-class BankAccountAdmin(admin.ModelAdmin):
+class BankAccountAdmin(SimpleHistoryAdmin):
     list_display = ["bank", "account_number", "holder", "is_active", "position"]
     list_editable = ["is_active", "position"]
     fields = ["bank", "account_number", "holder", "is_active", "position"]
@@ -341,7 +341,7 @@ class ReceiptAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReminderKind)
-class ReminderKindAdmin(admin.ModelAdmin):
+class ReminderKindAdmin(SimpleHistoryAdmin):
     """The reminder schedule, relative to the due date."""
 
     list_display = ["name", "code", "offset_days", "is_active"]

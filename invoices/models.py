@@ -41,6 +41,8 @@ class BankAccount(models.Model):
     is_active = models.BooleanField(_("shown to customers"), default=True)
     position = models.PositiveSmallIntegerField(default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("bank account")
         verbose_name_plural = _("bank accounts")
@@ -282,6 +284,8 @@ class ReminderKind(models.Model):
         _("days from the due date"), help_text=_("Negative: before the due date.")
     )
     is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("reminder kind")

@@ -72,7 +72,7 @@ class ProductAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TldPrice)
-class TldPriceAdmin(admin.ModelAdmin):
+class TldPriceAdmin(SimpleHistoryAdmin):
     list_display = [
         "tld",
         "register_price",

@@ -140,6 +140,8 @@ class Plan(models.Model):
     setup_fee = models.DecimalField(_("setup fee"), default=0, **MONEY)
     is_active = models.BooleanField(_("on sale"), default=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("plan")
         verbose_name_plural = _("plans")
@@ -176,6 +178,8 @@ class TldPrice(models.Model):
         help_text=_("PANDI asks for the company's NPWP and NIB (for example .co.id)."),
     )
     is_active = models.BooleanField(_("on sale"), default=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("domain price")
