@@ -35,8 +35,9 @@ class TermsAcceptanceMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         """K1: redirect to the acceptance page while the newest version is not accepted.
 
-        The accepted version's id is kept in the session, so a request costs one
-        query for the current version, not two.
+        The current version is cached (``selectors.current_terms``) and the accepted
+        one's id kept in the session, so a request usually costs no query for this.
+        ``request.terms_accepted`` tells the view it need not ask again.
         """
         match = request.resolver_match
         if match is None or match.namespace not in CLIENT_AREA_NAMESPACES:
@@ -49,9 +50,11 @@ class TermsAcceptanceMiddleware:
             return None
         terms = current_terms()
         if terms is None or request.session.get(SESSION_KEY) == terms.pk:
+            request.terms_accepted = True
             return None
         if terms.acceptances.filter(user=user).exists():
             request.session[SESSION_KEY] = terms.pk
+            request.terms_accepted = True
             return None
         url = reverse("customers:terms-accept")
         return redirect(f"{url}?{urlencode({'next': request.get_full_path()})}")

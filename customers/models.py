@@ -10,7 +10,8 @@ import uuid
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -69,6 +70,17 @@ class User(AbstractUser):
         return self.email
 
 
+# customers.selectors.current_terms caches the current version under this key.
+CURRENT_TERMS_CACHE_KEY = "customers:current-terms"
+
+
+def forget_current_terms() -> None:
+    """Drop the cached current version now and again after the commit, so that no
+    request re-caches the old one in between."""
+    cache.delete(CURRENT_TERMS_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(CURRENT_TERMS_CACHE_KEY))
+
+
 class TermsVersionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published_at__isnull=False, published_at__lte=timezone.now())
@@ -103,6 +115,15 @@ class TermsVersion(models.Model):
 
     def __str__(self):
         return self.version
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        forget_current_terms()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        forget_current_terms()
+        return result
 
     @property
     def text(self) -> str:

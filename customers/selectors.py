@@ -1,13 +1,17 @@
 """Every read a view needs about accounts, scoped to the customer that owns it."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import (
+    CURRENT_TERMS_CACHE_KEY,
     Contact,
     Customer,
     DocumentKind,
@@ -63,8 +67,40 @@ def document_of(*, customer: Customer, pk: int) -> IdentityDocument:
     return get_object_or_404(IdentityDocument, customer=customer, pk=pk)
 
 
+CURRENT_TERMS_SECONDS = 300
+
+
 def current_terms() -> TermsVersion | None:
-    return TermsVersion.objects.current()
+    """K1: the newest published version.
+
+    Every client-area request asks, so the answer is cached for a few minutes together
+    with the moment it stops being true: saving or deleting a version drops it, and a
+    version published for a later moment takes over at that moment. One query when cold.
+    """
+    now = timezone.now()
+    cached = cache.get(CURRENT_TERMS_CACHE_KEY)
+    if cached is not None and now < cached[1]:
+        return cached[0]
+    scheduled = (
+        TermsVersion.objects.filter(published_at__gt=now)
+        .order_by("published_at")
+        .values("published_at")[:1]
+    )
+    terms = (
+        TermsVersion.objects.published()
+        .annotate(next_published_at=Subquery(scheduled))
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+    if terms is None:
+        next_at = scheduled.values_list("published_at", flat=True).first()
+    else:
+        next_at = terms.next_published_at
+    valid_until = now + timedelta(seconds=CURRENT_TERMS_SECONDS)
+    if next_at is not None:
+        valid_until = min(valid_until, next_at)
+    cache.set(CURRENT_TERMS_CACHE_KEY, (terms, valid_until), CURRENT_TERMS_SECONDS)
+    return terms
 
 
 def has_accepted_current_terms(*, user: User) -> bool:
@@ -132,16 +168,22 @@ _UNSET = object()
 
 
 def missing_steps(
-    *, user: User, require_verified_identity: bool = False, contact=_UNSET
+    *,
+    user: User,
+    require_verified_identity: bool = False,
+    contact=_UNSET,
+    identity: IdentityState | None = None,
+    terms_accepted: bool = False,
 ) -> list[Step]:
     """K1, K7, K8: what is still missing before this user's account may order.
 
     Empty means the account may order. ``require_verified_identity`` is set for
     products that need verified identity before activation. A caller that already
-    loaded the user's ``contact`` (or knows it is None) passes it in.
+    loaded the user's ``contact`` (or knows it is None), the account's ``identity``
+    state, or knows the current terms are accepted passes that in.
     """
     steps: list[Step] = []
-    if not has_accepted_current_terms(user=user):
+    if not terms_accepted and not has_accepted_current_terms(user=user):
         steps.append(
             Step(
                 "terms",
@@ -173,7 +215,7 @@ def missing_steps(
                 reverse("customers:contact-edit", args=[responsible.pk]),
             )
         )
-    state = identity_state(customer=customer)
+    state = identity or identity_state(customer=customer)
     if not state.submitted:
         steps.append(
             Step(

@@ -48,15 +48,21 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         contact = self.request.contact = selectors.contact_for(user=user)
-        context["contact"] = contact
-        context["steps"] = selectors.missing_steps(
-            user=user, require_verified_identity=True, contact=contact
-        )
+        identity = None
         if contact is None:
             context["invitations"] = selectors.open_invitations_to(user=user)
         else:
-            context["customer"] = contact.customer
-            context["identity"] = selectors.identity_state(customer=contact.customer)
+            identity = selectors.identity_state(customer=contact.customer)
+            context.update(customer=contact.customer, identity=identity)
+        context["contact"] = contact
+        context["steps"] = selectors.missing_steps(
+            user=user,
+            require_verified_identity=True,
+            contact=contact,
+            identity=identity,
+            # TermsAcceptanceMiddleware let this request through: accepted.
+            terms_accepted=getattr(self.request, "terms_accepted", False),
+        )
         return context
 
 

@@ -1,10 +1,17 @@
 """K1: terms accepted at sign-up, re-accepted when a new version is published."""
 
-import pytest
-from django.core import mail
-from django.urls import reverse
+from datetime import timedelta
 
-from customers.models import TermsAcceptance, User
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.models import TermsAcceptance, TermsVersion, User
+from customers.selectors import current_terms
 from tests.factories import TermsVersionFactory
 
 SIGNUP = {
@@ -83,3 +90,27 @@ def test_k1_terms_page_is_public(client, terms):
     response = client.get(reverse("customers:terms"))
     assert response.status_code == 200
     assert terms.text_id in response.content.decode()
+
+
+def test_k1_a_version_scheduled_for_later_locks_at_that_moment(customer_client, terms):
+    """The current version is cached; a version published for a later moment still
+    applies at that moment, not when the cache happens to expire."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        TermsVersionFactory(published_at=start + timedelta(seconds=90))
+        assert customer_client.get(reverse("customers:account")).status_code == 200
+        assert current_terms() == terms
+    with time_machine.travel(start + timedelta(seconds=91), tick=False):
+        response = customer_client.get(reverse("customers:account"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("customers:terms-accept"))
+
+
+def test_k1_a_page_asks_the_database_for_the_terms_once_per_cache_lifetime(customer_client, terms):
+    customer_client.get(reverse("customers:dashboard"))  # caches the current version
+    with CaptureQueriesContext(connection) as queries:
+        assert customer_client.get(reverse("customers:dashboard")).status_code == 200
+    terms_table = TermsVersion._meta.db_table
+    assert not [q for q in queries.captured_queries if f'FROM "{terms_table}"' in q["sql"]]
+    TermsVersionFactory()  # saving a version drops the cached one
+    assert current_terms() != terms
