@@ -15,6 +15,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 # A kept connection is checked before reuse, so a PostgreSQL restart costs no failed request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CACHES = {"default": env.cache("CACHE_URL")}
+# Sessions are read from Redis and written through to PostgreSQL: a page costs no
+# session query, and a Redis restart logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 EMAIL_CONFIG = env.email_url("EMAIL_URL")
 vars().update(EMAIL_CONFIG)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
