@@ -276,7 +276,7 @@ class PaymentConfirmationAdmin(SimpleHistoryAdmin):
         if obj.status != PaymentConfirmation.Status.PENDING:
             return "—"
         if obj.amount_differs:
-            return format_html('<strong style="color:#b02a37">{}</strong>', _("differs"))
+            return format_html('<strong class="amount-differs">{}</strong>', _("differs"))
         return _("matches")
 
     @admin.display(description=_("transfer proof"))

@@ -38,16 +38,14 @@ TRIAGE_FIELDS = ("status", "assignee", "department", "priority")
 TICKET_NUMBER = re.compile(r"^(?:TKT-?)?(?:(\d{4})-)?(\d{1,9})$", re.IGNORECASE)
 SEARCH_YEARS = 10
 SEARCH_CUSTOMERS = 200
-PRIORITY_COLOURS = {
-    Priority.LOW: "#6c757d",
-    Priority.NORMAL: "#0d6efd",
-    Priority.HIGH: "#fd7e14",
-    Priority.URGENT: "#dc3545",
+# Badge classes of static/css/admin.css (the CSP allows no inline style).
+PRIORITY_BADGES = {
+    Priority.LOW: "priority-low",
+    Priority.NORMAL: "priority-normal",
+    Priority.HIGH: "priority-high",
+    Priority.URGENT: "priority-urgent",
 }
-BADGE = (
-    '<span style="background:{};color:#fff;border-radius:4px;padding:1px 6px;'
-    'white-space:nowrap">{}</span>'
-)
+BADGE = '<span class="badge {}">{}</span>'
 
 
 def _staff():
@@ -442,7 +440,7 @@ class TicketAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("number"), ordering="id")
     def ticket_number(self, obj):
-        return format_html('<span style="white-space:nowrap">{}</span>', obj.number)
+        return format_html('<span class="nowrap">{}</span>', obj.number)
 
     @admin.display(description=_("customer"))
     def customer_link(self, obj):
@@ -458,7 +456,7 @@ class TicketAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("priority"), ordering="priority")
     def priority_badge(self, obj):
-        return format_html(BADGE, PRIORITY_COLOURS[obj.priority], obj.get_priority_display())
+        return format_html(BADGE, PRIORITY_BADGES[obj.priority], obj.get_priority_display())
 
     @admin.display(description=_("reply due"), ordering="response_due_at")
     def reply_badge(self, obj):
@@ -469,16 +467,16 @@ class TicketAdmin(SimpleHistoryAdmin):
         now = clock.now()
         if due < now:
             return format_html(
-                BADGE, "#dc3545", _("overdue %(time)s") % {"time": timesince(due, now)}
+                BADGE, "reply-overdue", _("overdue %(time)s") % {"time": timesince(due, now)}
             )
-        colour = "#fd7e14" if due - now < _SOON else "#198754"
-        return format_html(BADGE, colour, _("in %(time)s") % {"time": timeuntil(due, now)})
+        badge = "reply-soon" if due - now < _SOON else "reply-on-time"
+        return format_html(BADGE, badge, _("in %(time)s") % {"time": timeuntil(due, now)})
 
     @admin.display(description=_("warranty"), ordering="outside_warranty")
     def warranty_badge(self, obj):
         """H7: outside warranty means limited or paid help."""
         if obj.outside_warranty:
-            return format_html(BADGE, "#6f42c1", _("outside warranty"))
+            return format_html(BADGE, "outside-warranty", _("outside warranty"))
         if obj.warranty_end:
             return _("until %(date)s") % {"date": obj.warranty_end.strftime("%d-%m-%Y")}
         return "—"
