@@ -16,14 +16,29 @@ class ReasonForm(forms.Form):
     )
 
 
+def error_text(exc: Exception) -> str:
+    """A service's refusal as staff should read it: the messages, not ``['…']``."""
+    if isinstance(exc, ValidationError):
+        return " ".join(str(message) for message in exc.messages)
+    return str(exc)
+
+
 def reason_action(
-    *, name: str, description: str, apply, done_message: str, errors=(ValidationError,)
+    *,
+    name: str,
+    description: str,
+    apply,
+    done_message: str,
+    errors=(ValidationError,),
+    permissions=("change",),
 ):
     """Build an admin action that asks for a reason, then calls
     ``apply(obj, staff=..., reason=...)`` (a service) on each selected object.
-    ``errors`` are the exceptions reported per object instead of failing the batch."""
+    ``errors`` are the exceptions reported per object instead of failing the batch.
+    Only staff with the model's ``permissions`` (change, by default) are offered it:
+    Django offers an action without permissions to anyone who may view the list."""
 
-    @admin.action(description=description)
+    @admin.action(description=description, permissions=list(permissions))
     def action(modeladmin, request, queryset):
         form = ReasonForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
@@ -32,7 +47,7 @@ def reason_action(
                 try:
                     apply(obj, staff=request.user, reason=form.cleaned_data["reason"])
                 except errors as exc:
-                    modeladmin.message_user(request, f"{obj}: {exc}", messages.ERROR)
+                    modeladmin.message_user(request, f"{obj}: {error_text(exc)}", messages.ERROR)
                 else:
                     done += 1
             modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)

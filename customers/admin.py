@@ -144,7 +144,7 @@ class ContactAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description=_("Make responsible contact (K7)"))
+    @admin.action(description=_("Make responsible contact (K7)"), permissions=["change"])
     def make_responsible(self, request, queryset):
         for contact in queryset.select_related("customer"):
             try:
@@ -296,7 +296,7 @@ class IdentityDocumentAdmin(SimpleHistoryAdmin):
                 request, _("Another staff member already decided this document."), messages.ERROR
             )
 
-    @admin.action(description=_("Verify selected documents"))
+    @admin.action(description=_("Verify selected documents"), permissions=["change"])
     def verify_selected(self, request, queryset):
         verified = 0
         for document in queryset:

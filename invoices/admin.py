@@ -300,7 +300,7 @@ class PaymentConfirmationAdmin(SimpleHistoryAdmin):
                 messages.ERROR,
             )
 
-    @admin.action(description=_("Approve selected confirmations"))
+    @admin.action(description=_("Approve selected confirmations"), permissions=["change"])
     def approve_selected(self, request, queryset):
         approved = 0
         for confirmation in queryset:
@@ -376,7 +376,7 @@ class ReminderAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description=_("Queue failed reminders again"))
+    @admin.action(description=_("Queue failed reminders again"), permissions=["change"])
     def send_again(self, request, queryset):
         count = queryset.filter(status=Reminder.Status.FAILED).update(
             status=Reminder.Status.QUEUED, claimed_by=""

@@ -281,7 +281,7 @@ class ServiceAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description=_("Activate pending services now"))
+    @admin.action(description=_("Activate pending services now"), permissions=["change"])
     def activate(self, request, queryset):
         count = 0
         for service in queryset.filter(status=Service.Status.PENDING).select_related("product"):

@@ -249,7 +249,7 @@ class TechnicalChangeAdmin(RequestAdmin):
         url = reverse("admin:policy_technicalchange_letter", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Download the letter"))
 
-    @admin.action(description=_("Mark the change as done"))
+    @admin.action(description=_("Mark the change as done"), permissions=["change"])
     def mark_done(self, request, queryset):
         for change in queryset:
             try:

@@ -390,17 +390,21 @@ class CustomProjectAdmin(SimpleHistoryAdmin):
                 count += 1
         self.message_user(request, done % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description=_("Start the work on selected accepted projects"))
+    @admin.action(
+        description=_("Start the work on selected accepted projects"), permissions=["change"]
+    )
     def start_selected(self, request, queryset):
         self._each(request, queryset, services.project_start, _("%(count)d project(s) started."))
 
-    @admin.action(description=_("Mark selected projects delivered"))
+    @admin.action(description=_("Mark selected projects delivered"), permissions=["change"])
     def deliver_selected(self, request, queryset):
         self._each(
             request, queryset, services.project_deliver, _("%(count)d project(s) delivered.")
         )
 
-    @admin.action(description=_("Record a scope change (one project in progress)"))
+    @admin.action(
+        description=_("Record a scope change (one project in progress)"), permissions=["change"]
+    )
     def record_scope_change(self, request, queryset):
         projects = list(queryset[:2])
         if len(projects) != 1:
