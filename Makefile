@@ -37,12 +37,14 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
 	$(PY) manage.py makemigrations --check --dry-run --settings=masternet.settings.test
+	scripts/check-translations $(PY)
 	$(BIN)/bandit -q -r . -x ./.venv,./tests,./benchmarks,./var,./staticfiles
 	$(MAKE) --no-print-directory audit
 
 ## Known vulnerabilities in the pinned packages (pip-audit asks PyPI's advisory service).
-## A package it could not look up is skipped with a loud warning; PIP_AUDIT_STRICT=1 (CI
-## with internet access) turns every skip into a failure. A vulnerability always fails.
+## A package it could not look up is skipped with a loud warning (where only a package
+## mirror is reachable, that is every package); PIP_AUDIT_STRICT=1, where the advisory
+## service is reachable, turns every skip into a failure. A vulnerability always fails.
 audit: install
 	@out=$$($(BIN)/pip-audit -r requirements.txt --progress-spinner off 2>&1); rc=$$?; \
 	echo "$$out" | grep -v "could not be audited" ; \
