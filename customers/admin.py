@@ -30,7 +30,7 @@ from customers.models import (
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "language"]
     search_fields = ["email", "first_name", "last_name"]
@@ -52,6 +52,14 @@ class TermsVersionAdmin(SimpleHistoryAdmin):
 
     list_display = ["version", "published_at"]
     fields = ["version", "published_at", "summary_id", "summary_en", "text_id", "text_en"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """K1: once in force, a version is what customers accepted: its text, its
+        summary, its name and its date stay as they were (publish a new version to
+        change them). A draft, or one scheduled for later, can still be edited."""
+        if obj is not None and obj.is_published:
+            return self.fields
+        return []
 
 
 @admin.register(TermsAcceptance)
@@ -166,13 +174,51 @@ class ContactAdmin(SimpleHistoryAdmin):
             **{name: form.cleaned_data[name] for name in ("full_name", "phone", "position")},
         )
 
+    def has_delete_permission(self, request, obj=None):
+        """K7: the responsible contact is not deleted here: hand the role over first."""
+        if obj is not None and obj.is_responsible:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        """K7: through the service, which refuses the responsible contact under the
+        customer's lock (a handover may have made this one responsible meanwhile)."""
+        try:
+            services.contact_remove(contact=obj, actor=request.user)
+        except ValidationError as exc:
+            raise PermissionDenied(" ".join(exc.messages)) from exc
+
+    def delete_queryset(self, request, queryset):
+        for contact in queryset.select_related("customer"):
+            try:
+                services.contact_remove(contact=contact, actor=request.user)
+            except ValidationError as exc:
+                self.message_user(request, f"{contact}: {' '.join(exc.messages)}", messages.ERROR)
+
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "customer", "role", "created_at", "expires_at", "accepted_at"]
+class InvitationAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "email",
+        "customer",
+        "role",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "replaced_at",
+    ]
     list_select_related = ["customer"]
     search_fields = ["email", "customer__name"]
-    fields = ["customer", "email", "role", "invited_by", "created_at", "expires_at", "accepted_at"]
+    fields = [
+        "customer",
+        "email",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "replaced_at",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request):

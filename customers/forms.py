@@ -3,11 +3,13 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import detect_scan_kind
 from customers.models import Contact, Customer, DocumentKind, Language, Role
-from customers.selectors import current_terms
+from customers.selectors import current_terms, terms_version_name
 from customers.validators import (
     digits_only,
     validate_nib,
@@ -28,12 +30,65 @@ class PortalForm(forms.Form):
         self.helper.add_input(Submit("submit", self.submit_label))
 
 
-class SignupTermsForm(forms.Form):
-    """K1: sign-up requires accepting the current Terms of Service.
+class ShownTermsMixin:
+    """K1: the form carries the id of the terms version it shows (``terms_version``,
+    hidden), so that an acceptance is only ever recorded for the text the person saw.
+
+    ``self.terms`` is the current version when the form is built; ``shows_current()``
+    tells whether the posted id is that version. When it is not (staff published a
+    newer one meanwhile), ``show_current()`` turns the bound form into one for the
+    current version: the hidden id is replaced and the box must be ticked again.
+    """
+
+    accept_field = ""
+
+    def _init_shown_terms(self):
+        self.terms = current_terms()
+        self.fields["terms_version"] = forms.IntegerField(required=False, widget=forms.HiddenInput)
+        if self.terms is not None:
+            self.fields["terms_version"].initial = self.terms.pk
+
+    def shown_terms_id(self) -> int | None:
+        value = self.data.get(self.add_prefix("terms_version"), "")
+        return int(value) if str(value).isdigit() else None
+
+    def shows_current(self) -> bool:
+        return self.terms is None or self.shown_terms_id() == self.terms.pk
+
+    def show_current(self):
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("terms_version")] = self.terms.pk
+            self.data.pop(self.add_prefix(self.accept_field), None)
+
+
+def newer_terms_message(*, shown_id: int | None, current) -> str:
+    """K1: what the person is told when the version they read was replaced."""
+    shown = terms_version_name(pk=shown_id)
+    if shown:
+        message = _(
+            "While you were reading version %(shown)s, we published version %(current)s of "
+            "the Terms of Service. Read what changed and tick the box again to accept the "
+            "new version."
+        ) % {"shown": shown, "current": current.version}
+    else:
+        message = _(
+            "We published version %(current)s of the Terms of Service. Read it and tick the "
+            "box again to accept it."
+        ) % {"current": current.version}
+    return str(message)
+
+
+class SignupTermsForm(ShownTermsMixin, forms.Form):
+    """K1: sign-up requires accepting the current Terms of Service, the version the
+    sign-up page showed (linked from the checkbox).
 
     allauth calls ``signup()`` after creating the user; the acceptance itself is
-    recorded by the account adapter (with the request's IP address).
+    recorded by the account adapter (with the request's IP address) for
+    ``accepted_terms``, the version this form showed and validated as current.
     """
+
+    accept_field = "accept_terms"
 
     accept_terms = forms.BooleanField(
         label=_("I have read and accept the Terms of Service"),
@@ -50,21 +105,48 @@ class SignupTermsForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.terms = current_terms()
+        self._init_shown_terms()
+        self.accepted_terms = None
         if self.terms is None:
             del self.fields["accept_terms"]
         else:
-            self.fields["accept_terms"].help_text = _("Version %(version)s") % {
-                "version": self.terms.version
-            }
+            self.fields["accept_terms"].help_text = _terms_help(self.terms)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.terms is None:
+            return cleaned
+        if not self.shows_current():
+            message = newer_terms_message(shown_id=self.shown_terms_id(), current=self.terms)
+            if self.terms.summary:
+                message = f"{message} {_('What changed:')} {self.terms.summary}"
+            self._errors.pop("accept_terms", None)
+            self.add_error("accept_terms", message)
+            self.show_current()
+        elif cleaned.get("accept_terms"):
+            self.accepted_terms = self.terms
+        return cleaned
 
     def signup(self, request, user):
         """Nothing left to do: the account adapter saved the language and the
         terms acceptance together with the user."""
 
 
-class TermsAcceptForm(PortalForm):
+def _terms_help(terms) -> str:
+    """K1: the version, with a link to its text (opens beside the sign-up form)."""
+    return format_html(
+        '{} — <a href="{}" target="_blank" rel="noopener">{}</a>',
+        _("Version %(version)s") % {"version": terms.version},
+        reverse("customers:terms"),
+        _("Read the Terms of Service"),
+    )
+
+
+class TermsAcceptForm(ShownTermsMixin, PortalForm):
+    """K1: accept the version shown on the page (its id travels in the form)."""
+
     submit_label = _("Accept and continue")
+    accept_field = "accept"
 
     accept = forms.BooleanField(
         label=_("I have read and accept this version of the Terms of Service"),
@@ -73,6 +155,10 @@ class TermsAcceptForm(PortalForm):
             "required": _("Tick the box to accept; without it the portal stays locked.")
         },
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._init_shown_terms()
 
 
 class CustomerForm(forms.ModelForm):

@@ -9,6 +9,7 @@ import secrets
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.cache import cache
 from django.db import models, transaction
@@ -48,6 +49,34 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+class UserHistoricalRecords(HistoricalRecords):
+    """simple-history's audit, also for a user's groups and permissions changed from
+    the other side (``group.user_set.add(user)``, ``permission.user_set.remove(...)``):
+    simple-history records only the forward side and fails on the reverse one
+    (django-simple-history issue #1048). Each user concerned gets a history row."""
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if not reverse:
+            return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+        if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            return None
+        model = kwargs["model"]  # the user model
+        if action == "pre_clear":
+            instance._history_cleared_users = list(
+                model.objects.filter(**{attr: instance}).values_list("pk", flat=True)
+            )
+            return None
+        if action == "post_clear":
+            pk_set = getattr(instance, "_history_cleared_users", [])
+        elif action not in ("post_add", "post_remove"):
+            return None
+        for user in model.objects.filter(pk__in=pk_set or []):
+            if hasattr(instance, "_history_user"):  # else the request's user, as usual
+                user._history_user = instance._history_user
+            self.create_historical_record(user, "~")
+        return None
+
+
 class User(AbstractUser):
     """A person who logs in, by e-mail; customers and staff alike."""
 
@@ -61,6 +90,12 @@ class User(AbstractUser):
     REQUIRED_FIELDS = []
 
     objects = UserManager()
+    # The audit: e-mail, names, is_active, is_staff, is_superuser, language, and the
+    # groups and permissions (what the user may do), with the acting user. Never the
+    # password hash; a login's last_login is no change of state.
+    history = UserHistoricalRecords(
+        excluded_fields=["password", "last_login"], m2m_fields=["groups", "user_permissions"]
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -68,6 +103,16 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.email
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) <= {"last_login"}:
+            self.skip_history_when_saving = True  # a login (update_last_login)
+            try:
+                return super().save(*args, **kwargs)
+            finally:
+                del self.skip_history_when_saving
+        return super().save(*args, **kwargs)
 
 
 # customers.selectors.current_terms caches the current version under this key.
@@ -124,6 +169,11 @@ class TermsVersion(models.Model):
         result = super().delete(*args, **kwargs)
         forget_current_terms()
         return result
+
+    @property
+    def is_published(self) -> bool:
+        """K1: in force (customers may have accepted it), not a draft or scheduled."""
+        return self.published_at is not None and self.published_at <= timezone.now()
 
     @property
     def text(self) -> str:
@@ -258,6 +308,11 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(default=_invitation_expiry)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # Set when an expired invitation is sent again: the new one replaces it, and its old
+    # link says so instead of vanishing.
+    replaced_at = models.DateTimeField(null=True, blank=True)
+    # The e-mailed key stays out of the history.
+    history = HistoricalRecords(excluded_fields=["token"])
 
     class Meta:
         verbose_name = _("invitation")
@@ -265,7 +320,7 @@ class Invitation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "email"],
-                condition=Q(accepted_at__isnull=True),
+                condition=Q(accepted_at__isnull=True, replaced_at__isnull=True),
                 name="one_open_invitation_per_email",
                 violation_error_message=_("This address has already been invited."),
             ),
@@ -278,7 +333,10 @@ class Invitation(models.Model):
         return self.email
 
     def is_open(self) -> bool:
-        return self.accepted_at is None and self.expires_at > timezone.now()
+        return self.accepted_at is None and self.replaced_at is None and not self.is_expired()
+
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
 
 
 class DocumentKind(models.TextChoices):

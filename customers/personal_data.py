@@ -19,19 +19,24 @@ NPWP). So:
 - erased: everything else that identifies a person: user e-mail and names, contact
   names, phones and positions, the account's address, city, postal code and phone,
   identity document numbers and holder names (their scans are deleted from private
-  storage), the IP address and browser of terms acceptances, open invitations,
-  allauth e-mail addresses, MFA authenticators and login-attempt records; the user
-  is deactivated with an unusable password, which also ends their sessions.
-- the audit history of customers, contacts and identity documents has the same
-  fields blanked in its past rows (otherwise the history would keep what the rows
-  no longer hold); the anonymisation itself is a new history row carrying the staff
-  member and the reason.
+  storage), the IP address and browser of terms acceptances, invitations (those never
+  accepted are deleted; an accepted one keeps its row, who joined with which role and
+  when, without the e-mail address), allauth e-mail addresses, MFA authenticators and
+  login-attempt records; the user is deactivated with an unusable password, which also
+  ends their sessions.
+- the audit history of users, customers, contacts, identity documents and invitations
+  has the same fields blanked in its past rows (otherwise the history would keep what
+  the rows no longer hold), and every e-mail address the person had is replaced by
+  "(anonymised)" in the change reasons of every audited model (older handovers named
+  both contacts by e-mail); the anonymisation itself is a new history row carrying the
+  staff member and the reason.
 
 Free text a person typed into tickets, requests and projects is not rewritten: it
 describes services, and staff can edit a message by hand when a person asks.
 """
 
 import datetime
+import re
 from decimal import Decimal
 
 from django.apps import apps
@@ -39,6 +44,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import get_history_model_for_model
 
 from customers.models import (
     Contact,
@@ -219,8 +225,51 @@ def _audited_save(instance, *, staff: User, reason: str) -> None:
     instance.save()
 
 
+def _audited_delete(instance, *, staff: User, reason: str) -> None:
+    instance._history_user = staff
+    instance._change_reason = reason
+    instance.delete()
+
+
 def _scrub_history(model, *, filters: dict, values: dict) -> None:
     model.history.model.objects.filter(**filters).update(**values)
+
+
+# An e-mail address inside free text (a change reason).
+EMAIL_IN_TEXT = re.compile(r"[^\s@,;:()<>\[\]\"']+@[^\s@,;:()<>\[\]\"']+")
+
+
+def _scrub_reasons(rows, *, pattern: re.Pattern) -> None:
+    """Replace what ``pattern`` finds in the change reasons of these history rows."""
+    for pk, text in rows.filter(history_change_reason__contains="@").values_list(
+        "pk", "history_change_reason"
+    ):
+        cleaned = pattern.sub(ANONYMISED_NAME, text)
+        if cleaned != text:
+            rows.model.objects.filter(pk=pk).update(history_change_reason=cleaned)
+
+
+def _scrub_reasons_everywhere(emails: set[str]) -> None:
+    """The person's e-mail addresses out of every audited model's change reasons."""
+    pattern = re.compile("|".join(re.escape(email) for email in emails), re.IGNORECASE)
+    mentions = models.Q()
+    for email in emails:
+        mentions |= models.Q(history_change_reason__icontains=email)
+    for model in apps.get_models():
+        if hasattr(model._meta, "simple_history_manager_attribute"):
+            history = get_history_model_for_model(model)
+            _scrub_reasons(history.objects.filter(mentions), pattern=pattern)
+
+
+def _invitations_forget(invitations, *, staff: User, reason: str) -> None:
+    """Invitations never accepted go; an accepted one stays (who joined, with which
+    role, when) without its e-mail address."""
+    for invitation in invitations:
+        invitation.email = ""
+        if invitation.accepted_at is None:
+            _audited_delete(invitation, staff=staff, reason=reason)
+        else:
+            _audited_save(invitation, staff=staff, reason=reason)
 
 
 def customer_anonymise(*, customer: Customer, staff: User, reason: str) -> None:
@@ -242,7 +291,23 @@ def customer_anonymise(*, customer: Customer, staff: User, reason: str) -> None:
             setattr(document, name, value)
         _audited_save(document, staff=staff, reason=reason)
 
-    Invitation.objects.filter(customer=customer, accepted_at__isnull=True).delete()
+    # Every invitation and every contact the account had, also those removed since: their
+    # rows and history go, and no e-mail address stays in the account's change reasons.
+    _scrub_history(Invitation, filters={"customer_id": customer.pk}, values={"email": ""})
+    _invitations_forget(Invitation.objects.filter(customer=customer), staff=staff, reason=reason)
+    _scrub_history(
+        Contact,
+        filters={"customer_id": customer.pk},
+        values={"full_name": ANONYMISED_NAME, "phone": "", "position": ""},
+    )
+    for model, column in (
+        (Customer, "id"),
+        (Contact, "customer_id"),
+        (Invitation, "customer_id"),
+        (IdentityDocument, "customer_id"),
+    ):
+        rows = model.history.filter(**{column: customer.pk})
+        _scrub_reasons(rows, pattern=EMAIL_IN_TEXT)
     for contact in Contact.objects.filter(customer=customer).select_related("user"):
         person_anonymise(user=contact.user, staff=staff, reason=reason)
 
@@ -250,11 +315,20 @@ def customer_anonymise(*, customer: Customer, staff: User, reason: str) -> None:
 def person_anonymise(*, user: User, staff: User, reason: str) -> None:
     """One person: login closed for good, names and contact details gone."""
     old_email = user.email
-    user.email = f"deleted-{user.pk}@anonymised.invalid"
-    user.first_name = user.last_name = ""
+    # Every address the person had: the audit kept the earlier ones.
+    emails = {old_email, *User.history.filter(id=user.pk).values_list("email", flat=True)}
+    emails = {email for email in emails if email}  # never empty: old_email is required
+    user_fields = {
+        "email": f"deleted-{user.pk}@anonymised.invalid",
+        "first_name": "",
+        "last_name": "",
+    }
+    _scrub_history(User, filters={"id": user.pk}, values=user_fields)
+    for name, value in user_fields.items():
+        setattr(user, name, value)
     user.is_active = False
     user.set_unusable_password()  # also invalidates every session of the user
-    user.save()
+    _audited_save(user, staff=staff, reason=reason)
 
     contact = Contact.objects.filter(user=user).first()
     if contact is not None:
@@ -265,7 +339,12 @@ def person_anonymise(*, user: User, staff: User, reason: str) -> None:
         _audited_save(contact, staff=staff, reason=reason)
 
     TermsAcceptance.objects.filter(user=user).update(ip_address=None, user_agent="")
-    Invitation.objects.filter(email__iexact=old_email).delete()
+    sent_to = models.Q()
+    for email in emails:
+        sent_to |= models.Q(email__iexact=email)
+    Invitation.history.filter(sent_to).update(email="")
+    _invitations_forget(Invitation.objects.filter(sent_to), staff=staff, reason=reason)
+    _scrub_reasons_everywhere(emails)
     if apps.is_installed("allauth.account"):
         from allauth.account.models import EmailAddress
 

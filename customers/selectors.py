@@ -49,13 +49,24 @@ def contact_of(*, customer: Customer, pk: int) -> Contact:
 
 
 def open_invitations_for(*, customer: Customer) -> QuerySet[Invitation]:
-    return Invitation.objects.filter(customer=customer, accepted_at__isnull=True).order_by(
-        "-created_at"
-    )
+    """K7: the account's invitations that can still be accepted."""
+    return Invitation.objects.filter(
+        customer=customer,
+        accepted_at__isnull=True,
+        replaced_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).order_by("-created_at")
 
 
 def open_invitations_to(*, user: User) -> QuerySet[Invitation]:
-    return Invitation.objects.filter(email__iexact=user.email, accepted_at__isnull=True)
+    """K7: the invitations this user can still accept: not accepted, not replaced, not
+    expired."""
+    return Invitation.objects.filter(
+        email__iexact=user.email,
+        accepted_at__isnull=True,
+        replaced_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).select_related("customer")
 
 
 def documents_for(*, customer: Customer) -> QuerySet[IdentityDocument]:
@@ -103,6 +114,17 @@ def current_terms() -> TermsVersion | None:
     return terms
 
 
+def terms_version_name(*, pk: int | None) -> str | None:
+    """K1: the name ("2026.3") of a published version a form showed, or None.
+
+    The id comes from the request: only a version in force has a name to tell, so that
+    posting a draft's or a scheduled version's id reveals nothing about it.
+    """
+    if pk is None:
+        return None
+    return TermsVersion.objects.published().filter(pk=pk).values_list("version", flat=True).first()
+
+
 def has_accepted_current_terms(*, user: User) -> bool:
     """K1: True when the user accepted the newest published terms (or none exist)."""
     terms = current_terms()
@@ -131,6 +153,11 @@ class IdentityState:
         )
 
     @property
+    def rows(self) -> list[tuple[str, str, IdentityDocument | None]]:
+        """Each required kind with its translated label and its newest document."""
+        return [(kind, DocumentKind(kind).label, doc) for kind, doc in self.latest.items()]
+
+    @property
     def missing_kinds(self) -> list[str]:
         return [
             str(DocumentKind(kind).label)
@@ -156,7 +183,8 @@ def identity_state(*, customer: Customer) -> IdentityState:
 
 @dataclass(frozen=True)
 class Step:
-    """One thing the customer still has to do, with where to do it."""
+    """One thing the customer still has to do, with where to do it (empty ``url``:
+    this user cannot do it; ``detail`` says who can)."""
 
     code: str
     title: str
@@ -206,13 +234,26 @@ def missing_steps(
         return steps
     customer = contact.customer
     responsible = contact if contact.is_responsible else responsible_contact(customer=customer)
+
+    def only_responsible(detail: str, url: str) -> tuple[str, str]:
+        """K7: the responsible contact does these; anyone else is told who, not sent
+        to a page that refuses them."""
+        if contact.is_responsible:
+            return detail, url
+        must = _("Your responsible contact must do this: %(name)s.") % {
+            "name": responsible.full_name or responsible.user.email
+        }
+        return f"{detail} {must}", ""
+
     if not responsible.is_complete():
         steps.append(
             Step(
                 "responsible",
                 _("Complete the responsible contact"),
-                _("The responsible contact needs a full name and a phone number."),
-                reverse("customers:contact-edit", args=[responsible.pk]),
+                *only_responsible(
+                    _("The responsible contact needs a full name and a phone number."),
+                    reverse("customers:contact-edit", args=[responsible.pk]),
+                ),
             )
         )
     state = identity or identity_state(customer=customer)
@@ -221,8 +262,11 @@ def missing_steps(
             Step(
                 "identity",
                 _("Upload your identity documents"),
-                _("Still needed: %(documents)s.") % {"documents": ", ".join(state.missing_kinds)},
-                reverse("customers:identity"),
+                *only_responsible(
+                    _("Still needed: %(documents)s.")
+                    % {"documents": ", ".join(state.missing_kinds)},
+                    reverse("customers:identity"),
+                ),
             )
         )
     elif require_verified_identity and not state.verified:
@@ -231,7 +275,7 @@ def missing_steps(
                 "identity_verified",
                 _("Wait for identity verification"),
                 _("Our staff check uploaded documents within one working day."),
-                reverse("customers:identity"),
+                reverse("customers:identity") if contact.is_responsible else "",
             )
         )
     return steps

@@ -27,6 +27,40 @@ class AlreadyDecided(Exception):
     """Another staff member decided this document first."""
 
 
+# The roles a contact can be removed with, or handed back with: every role but K7's.
+LIMITED_ROLES = (Role.BILLING, Role.TECHNICAL)
+
+
+def _already_a_contact() -> str:
+    """K7: the message for a user who already belongs to an account (translated now)."""
+    return _("You already belong to a customer account: open your dashboard to use it.")
+
+
+def _save_contact(contact: Contact) -> Contact:
+    """K7: insert a contact; a user who joined an account meanwhile (a racing request)
+    is refused by the one-to-one column and told so, instead of a server error.
+
+    Which constraint refused it is read back from the database (the committed row that
+    won), not guessed: a second responsible contact gets that constraint's message, and
+    any other integrity error stays an error.
+    """
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError as exc:
+        if Contact.objects.filter(user_id=contact.user_id).exists():
+            raise ValidationError(_already_a_contact()) from exc
+        if (
+            contact.role == Role.RESPONSIBLE
+            and Contact.objects.filter(
+                customer_id=contact.customer_id, role=Role.RESPONSIBLE
+            ).exists()
+        ):
+            raise ValidationError(_("This customer already has a responsible contact.")) from exc
+        raise
+    return contact
+
+
 def _audited(instance, *, actor: User | None, reason: str):
     instance._history_user = actor
     instance._change_reason = reason
@@ -65,9 +99,13 @@ def customer_create(
     contact_position: str = "",
 ) -> Customer:
     """K7: a new customer account is born with its one responsible contact: the user
-    who creates it."""
+    who creates it.
+
+    A user belongs to one account (a one-to-one column): a second set-up racing this
+    one is stopped by that constraint and answered with the same message.
+    """
     if Contact.objects.filter(user=user).exists():
-        raise ValidationError(_("You already belong to a customer account."))
+        raise ValidationError(_already_a_contact())
     customer = Customer(
         kind=kind,
         name=name,
@@ -88,7 +126,7 @@ def customer_create(
         position=contact_position,
     )
     contact.full_clean()
-    _audited(contact, actor=user, reason="responsible contact at sign-up").save()
+    _save_contact(_audited(contact, actor=user, reason="responsible contact at sign-up"))
     return customer
 
 
@@ -101,12 +139,43 @@ def customer_update(*, customer: Customer, actor: User, **fields) -> Customer:
     return customer
 
 
+# What a contact's details form edits; the role changes only by a handover (K7).
+CONTACT_DETAILS = ("full_name", "phone", "position")
+
+
+@transaction.atomic
 def contact_update(*, contact: Contact, actor: User, **fields) -> Contact:
+    """K7: a contact's own details (name, phone, position), edited by the contact, the
+    account's responsible contact or staff. Never the role.
+
+    The customer row is locked, as ``responsible_handover`` and ``contact_remove`` lock
+    it, and the contact is read again under that lock: the caller's object was loaded
+    when the request started, and saving its (possibly stale) role back would undo a
+    handover that made this contact responsible, leaving the account with none. Only
+    the edited columns are written.
+    """
+    unknown = set(fields) - set(CONTACT_DETAILS)
+    if unknown:
+        raise TypeError(f"contact_update() edits {CONTACT_DETAILS}, not {sorted(unknown)}")
+    Customer.objects.select_for_update().get(pk=contact.customer_id)
+    locked = Contact.objects.select_for_update().get(pk=contact.pk, customer_id=contact.customer_id)
+    if (
+        not actor.is_staff
+        and locked.user_id != actor.pk
+        and not Contact.objects.filter(
+            customer_id=locked.customer_id, role=Role.RESPONSIBLE, user=actor
+        ).exists()
+    ):
+        raise PermissionDenied
     for name, value in fields.items():
-        setattr(contact, name, value)
-    contact.full_clean()
-    _audited(contact, actor=actor, reason="contact details updated").save()
-    return contact
+        setattr(locked, name, value)
+    if locked.is_responsible and not locked.is_complete():
+        raise ValidationError(
+            {"phone": _("The responsible contact needs a full name and a phone number.")}
+        )
+    locked.full_clean()
+    _audited(locked, actor=actor, reason="contact details updated").save(update_fields=list(fields))
+    return locked
 
 
 @transaction.atomic
@@ -126,9 +195,11 @@ def responsible_handover(
     target = Contact.objects.select_for_update().get(pk=to_contact.pk, customer=customer)
     if target.pk == current.pk:
         raise ValidationError(_("This contact is already the responsible contact."))
-    if previous_role not in (Role.BILLING, Role.TECHNICAL):
+    if previous_role not in LIMITED_ROLES:
         raise ValidationError(_("Choose the role the previous responsible contact keeps."))
-    reason = f"responsible role handed from {current.user.email} to {target.user.email}"
+    # Contacts by id: a reason is kept for good, and anonymisation (UU PDP) must not
+    # have to find a person's e-mail address in free text.
+    reason = f"responsible role handed from contact {current.pk} to contact {target.pk}"
     current.role = previous_role
     _audited(current, actor=actor, reason=reason).save()
     target.role = Role.RESPONSIBLE
@@ -142,14 +213,39 @@ def contact_invite(*, customer: Customer, email: str, role: str, invited_by: Use
     if Contact.objects.filter(customer=customer, user__email__iexact=email).exists():
         raise ValidationError({"email": _("This person is already a contact of this account.")})
     invitation = Invitation(customer=customer, email=email, role=role, invited_by=invited_by)
-    invitation.full_clean()
+    invitation.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
-            invitation.save()
+            # An expired invitation can no longer be used: the new one replaces it. It
+            # is kept, marked, so that its old e-mailed link says so (not a 404).
+            now = clock.now()
+            for expired in Invitation.objects.select_for_update().filter(
+                customer=customer, email=email, accepted_at__isnull=True,
+                replaced_at__isnull=True, expires_at__lte=now,
+            ):  # fmt: skip
+                expired.replaced_at = now
+                _audited(expired, actor=invited_by, reason="expired, invited again").save(
+                    update_fields=["replaced_at"]
+                )
+            _audited(invitation, actor=invited_by, reason="contact invited").save()
     except IntegrityError as exc:
         raise ValidationError({"email": _("This address has already been invited.")}) from exc
     transaction.on_commit(lambda: tasks.send_invitation.delay(invitation.pk))
     return invitation
+
+
+def invitation_closed_message(invitation: Invitation) -> str:
+    """K7: why an invitation's link no longer works, for the person who follows it."""
+    if invitation.accepted_at is not None:
+        return _("This invitation was already used.")
+    if invitation.replaced_at is not None:
+        return _(
+            "This invitation was replaced by a newer one: use the link in the most recent "
+            "invitation e-mail."
+        )
+    return _(
+        "This invitation has expired. Ask the account's responsible contact to invite you again."
+    )
 
 
 @transaction.atomic
@@ -159,14 +255,14 @@ def invitation_accept(
     """K7: the invited person joins the account with the role they were invited for."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open():
-        raise ValidationError(_("This invitation has expired or was already used."))
+        raise ValidationError(invitation_closed_message(invitation))
     if invitation.email.lower() != user.email.lower():
         raise ValidationError(
             _("This invitation was sent to %(email)s; log in with that address to accept it.")
             % {"email": invitation.email}
         )
     if Contact.objects.filter(user=user).exists():
-        raise ValidationError(_("You already belong to a customer account."))
+        raise ValidationError(_already_a_contact())
     contact = Contact(
         customer=invitation.customer,
         user=user,
@@ -175,19 +271,42 @@ def invitation_accept(
         phone=phone,
     )
     contact.full_clean()
-    _audited(contact, actor=user, reason="invitation accepted").save()
+    _save_contact(_audited(contact, actor=user, reason="invitation accepted"))
     invitation.accepted_at = clock.now()
-    invitation.save(update_fields=["accepted_at"])
+    _audited(invitation, actor=user, reason="invitation accepted").save(
+        update_fields=["accepted_at"]
+    )
     return contact
 
 
+@transaction.atomic
 def contact_remove(*, contact: Contact, actor: User) -> None:
-    """The responsible contact can remove a further contact; never itself."""
-    if contact.is_responsible:
+    """K7: the responsible contact (or staff) removes a further contact; never the
+    responsible one, so the account always keeps its responsible contact.
+
+    The customer row is locked, as ``responsible_handover`` locks it, so a handover
+    cannot run in between; the role is then read from the locked row itself, never
+    from the caller's (possibly stale) object.
+    """
+    Customer.objects.select_for_update().get(pk=contact.customer_id)
+    if (
+        not actor.is_staff
+        and not Contact.objects.filter(
+            customer_id=contact.customer_id, role=Role.RESPONSIBLE, user=actor
+        ).exists()
+    ):
+        raise PermissionDenied
+    locked = (
+        Contact.objects.select_for_update()
+        .filter(pk=contact.pk, customer_id=contact.customer_id, role__in=LIMITED_ROLES)
+        .first()
+    )
+    if locked is None:
         raise ValidationError(
             _("The responsible contact cannot be removed; hand the role over first.")
         )
-    _audited(contact, actor=actor, reason="contact removed").delete()
+    # Deleted through the locked instance, so the history names the actor and reason.
+    _audited(locked, actor=actor, reason="contact removed").delete()
 
 
 def identity_document_submit(

@@ -1,11 +1,11 @@
 """Client-area pages for the account: thin, each calls a selector or a service."""
 
-from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from core.client_ip import client_ip
 from core.downloads import private_file_response
 from customers import selectors, services
 from customers.forms import (
@@ -24,6 +25,7 @@ from customers.forms import (
     InvitationAcceptForm,
     InvitationForm,
     TermsAcceptForm,
+    newer_terms_message,
 )
 from customers.middleware import SESSION_KEY
 from customers.mixins import CustomerRequiredMixin, ResponsibleRequiredMixin
@@ -210,6 +212,15 @@ class InvitationAcceptView(LoginRequiredMixin, FormView):
         self.invitation = get_object_or_404(
             Invitation.objects.select_related("customer"), token=kwargs["token"]
         )
+        if not self.invitation.is_open():
+            # K7: an old link says why it no longer works (expired, replaced by a newer
+            # invitation, or used), before any login: nothing of the account is shown.
+            return TemplateResponse(
+                request,
+                "customers/invitation_closed.html",
+                {"message": services.invitation_closed_message(self.invitation)},
+                status=410,
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -317,15 +328,22 @@ class TermsView(TemplateView):
 
 
 class TermsAcceptView(LoginRequiredMixin, FormView):
-    """K1: accept the newest version (showing what changed) before using the client area."""
+    """K1: accept the newest version (showing what changed) before using the client area.
+
+    The form names the version the page showed; an acceptance is recorded only for
+    that version and only while it is still the current one. When staff published a
+    newer one meanwhile, nothing is recorded and the page shows the newer text, what
+    changed, and why the box must be ticked again.
+    """
 
     template_name = "customers/terms_accept.html"
     form_class = TermsAcceptForm
     terms_exempt = True
 
-    def dispatch(self, request, *args, **kwargs):
-        self.terms = selectors.current_terms()
-        return super().dispatch(request, *args, **kwargs)
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        self.terms = form.terms
+        return form
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -333,12 +351,22 @@ class TermsAcceptView(LoginRequiredMixin, FormView):
         context["already_accepted"] = selectors.has_accepted_current_terms(user=self.request.user)
         return context
 
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if not form.shows_current():
+            messages.warning(
+                request, newer_terms_message(shown_id=form.shown_terms_id(), current=self.terms)
+            )
+            fresh = self.get_form_class()(initial=self.get_initial())
+            return self.render_to_response(self.get_context_data(form=fresh))
+        return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
+
     def form_valid(self, form):
         if self.terms is not None:
             services.terms_accept(
                 user=self.request.user,
                 terms=self.terms,
-                ip_address=get_adapter(self.request).get_client_ip(self.request),
+                ip_address=client_ip(self.request),
                 user_agent=self.request.META.get("HTTP_USER_AGENT", ""),
             )
             self.request.session[SESSION_KEY] = self.terms.pk

@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core import clock
 from core.admin_actions import reason_action
+from core.client_ip import client_ip
 from customers.models import Customer
 from invoices.jobs import due_for_termination
 from orders import services
@@ -191,7 +192,7 @@ class OrderAdmin(admin.ModelAdmin):
             placed_by=request.user,
             items=[form.cart_item],
             aup_accepted=form.cleaned_data["aup_confirmed"],
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
             staff_note=form.cleaned_data["staff_note"],
         )
         obj.pk = order.pk  # the admin's log entry and redirect point at the new order

@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,6 +12,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from core import clock
+from core.client_ip import client_ip
 from customers.mixins import CustomerRequiredMixin, ResponsibleRequiredMixin
 from customers.views import add_form_errors
 from invoices.services import compute_totals
@@ -127,7 +127,7 @@ class CheckoutView(ResponsibleRequiredMixin, FormView):
                 placed_by=self.request.user,
                 items=cart.items,
                 aup_accepted=form.cleaned_data["accept_aup"],
-                ip_address=get_adapter(self.request).get_client_ip(self.request),
+                ip_address=client_ip(self.request),
             )
         except services.OrderBlocked:
             return self.form_invalid(form)  # the page lists the missing steps

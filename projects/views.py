@@ -6,7 +6,6 @@ requests one, accepts a quote (K2, K9) or withdraws a request.
 
 from decimal import Decimal
 
-from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
+from core.client_ip import client_ip
 from core.downloads import private_file_response
 from customers.mixins import CustomerRequiredMixin, ResponsibleRequiredMixin
 from customers.models import Role
@@ -141,7 +141,7 @@ class ProjectAcceptView(ResponsibleRequiredMixin, FormView):
                 accepted_by=self.request.user,
                 revision=form.cleaned_data["revision"],
                 aup_accepted=form.cleaned_data["accept_aup"],
-                ip_address=get_adapter(self.request).get_client_ip(self.request),
+                ip_address=client_ip(self.request),
             )
         except OrderBlocked:
             return self.form_invalid(form)  # the page lists the missing steps

@@ -138,6 +138,17 @@ ACCOUNT_RATE_LIMITS = {
 }
 
 # --- Security (README, "Security") ----------------------------------------------------
+# The client's IP address (core.client_ip): how many proxies of ours (the TLS proxy of
+# "Deploying") append to X-Forwarded-For in front of gunicorn. 0: REMOTE_ADDR is the
+# client. The K1/K9 records, allauth's per-IP rate limits (its adapter) and the axes
+# lockout all ask core.client_ip.client_ip, so they agree. Axes is given the helper
+# itself (AXES_CLIENT_IP_CALLABLE, which it prefers over django-ipware), so it needs no
+# second parser of the header and no AXES_IPWARE_* settings. allauth's own
+# ALLAUTH_TRUSTED_PROXY_COUNT is deliberately not set: customers.adapters overrides the
+# only place allauth would read it (core/client_ip.py says why).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+
 # Two-factor authentication: TOTP and recovery codes. Staff must have TOTP and have used
 # it in this session before /admin/ opens (customers.middleware.StaffMFAMiddleware);
 # customers may turn it on from their account page. The test settings switch the staff
@@ -253,6 +264,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+# History is read-only in the admin: a "revert" would bypass the services (the POST is
+# refused by masternet.admin.HistoryIsReadOnly; this hides the button).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Every record names the request (core.request_id) or Celery task it belongs to;
 # production.py switches the console handler to JSON lines.

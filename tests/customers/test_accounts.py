@@ -87,6 +87,48 @@ def test_dashboard_checklist_links_each_step(customer_client, contact):
     assert reverse("customers:identity") in html
 
 
+@pytest.mark.parametrize("role", [Role.BILLING, Role.TECHNICAL])
+def test_k7_limited_contacts_are_told_who_must_act_instead_of_a_link_to_a_403(
+    client, contact, terms, role
+):
+    """K7, K8: only the responsible contact completes its details and uploads identity;
+    the others' checklist names that person instead of linking to a page they get 403
+    from."""
+    contact.full_name, contact.phone = "Budi Santoso", ""
+    contact.save()
+    limited = ContactFactory(
+        customer=contact.customer, role=role, accepted_terms=terms, user__language="en"
+    )
+    client.force_login(limited.user)
+    html = client.get(reverse("customers:dashboard")).content.decode()
+    assert 'data-step="responsible"' in html and 'data-step="identity"' in html
+    assert reverse("customers:identity") not in html
+    assert reverse("customers:contact-edit", args=[contact.pk]) not in html
+    assert html.count("Your responsible contact must do this: Budi Santoso") == 2
+    # The responsible contact still gets the links.
+    steps = missing_steps(user=contact.user)
+    assert {step.code: step.url for step in steps} == {
+        "responsible": reverse("customers:contact-edit", args=[contact.pk]),
+        "identity": reverse("customers:identity"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "npwp", "labels", "raw"),
+    [
+        ("foreigner", "", ["Paspor"], "PASSPORT"),
+        ("company", "013000666091000", ["NPWP", "NIB (Nomor Induk Berusaha)"], "NIB:"),
+    ],
+)
+def test_dashboard_names_documents_by_their_label(client, terms, kind, npwp, labels, raw):
+    contact = ContactFactory(customer__kind=kind, customer__npwp=npwp, accepted_terms=terms)
+    client.force_login(contact.user)
+    html = client.get(reverse("customers:dashboard")).content.decode()
+    for label in labels:
+        assert f"{label}: belum diunggah" in html
+    assert raw not in html
+
+
 def test_company_needs_npwp_and_nib(terms):
     contact = ContactFactory(customer__kind="company", customer__npwp="013000666091000")
     steps = missing_steps(user=contact.user)

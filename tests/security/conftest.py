@@ -3,6 +3,7 @@ can reach, and a counter of the cases tried, printed at the end of the run."""
 
 import importlib.util
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
@@ -56,6 +57,8 @@ class World:
     receipt: object
     technical_change: object
     project: object
+    deferral: object = None
+    service_change: object = None
     ticket: object = None
     attachment: object = None
     urls: dict = field(default_factory=dict)
@@ -82,6 +85,7 @@ def world(place, verified, staff_user, terms) -> World:
         proof=proof, proof_kind=proof_kind,
     )  # fmt: skip
     payment = billing.payment_approve(confirmation=confirmation, staff=staff_user)
+    service.refresh_from_db()  # paid: active, with its billing periods
     letter, letter_kind = _scan("kuasa.pdf", pdf_bytes())
     technical_change = policy.technical_change_submit(
         service=service, requested_by=contact.user, kind="dns",
@@ -95,10 +99,21 @@ def world(place, verified, staff_user, terms) -> World:
         workflow="A visitor browses products, adds them to the cart and pays.",
         design_reference_file=design, design_file_kind=design_kind,
     )  # fmt: skip
+    period = open_period(service)
+    deferral = policy.deferral_submit(
+        service=service, requested_by=contact.user, reason="Our client pays us late this month.",
+        proposed_due_date=deferral_date(period), period_start=period.start,
+    )  # fmt: skip
+    service_change = policy.service_change_submit(
+        service=service, requested_by=contact.user, kind="addon",
+        addon_description="Extra 5 GB of e-mail storage", note="From the next period on, please.",
+        period_start=period.start,
+    )  # fmt: skip
     world = World(
         contact=contact, billing_contact=billing_contact, document=document, invoice=invoice,
         service=service, confirmation=confirmation, receipt=payment.receipt,
-        technical_change=technical_change, project=project,
+        technical_change=technical_change, project=project, deferral=deferral,
+        service_change=service_change,
     )  # fmt: skip
     if TICKETS:
         from core.validators import detect_attachment_kind
@@ -112,7 +127,31 @@ def world(place, verified, staff_user, terms) -> World:
             attachments=[(shot, detect_attachment_kind(shot))],
         )  # fmt: skip
         world.attachment = world.ticket.messages.first().attachments.get()
+        # Replies on both sides, and a note only staff see.
+        tickets.ticket_staff_reply(
+            ticket=world.ticket, staff=staff_user, body="Please send a screenshot of the error."
+        )
+        tickets.ticket_staff_reply(
+            ticket=world.ticket, staff=staff_user, body="Checked the server logs.", internal=True
+        )
+        tickets.ticket_reply(
+            ticket=world.ticket, author=contact.user, body="Here it is: the shop shows error 500."
+        )
     return world
+
+
+def open_period(service, *, later: int = 0):
+    """K4, K5: the earliest period a request about ``service`` is still in time for
+    (``later`` periods after it)."""
+    from core import clock
+
+    schedule = service.schedule
+    return schedule.period(schedule.earliest_open_period(clock.today()).index + later)
+
+
+def deferral_date(period):
+    """K4: a proposed payment date inside the allowed window of ``period``."""
+    return policy.deferral_window(period)[0] + timedelta(days=1)
 
 
 def object_urls(world: World) -> dict[str, str]:

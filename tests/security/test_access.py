@@ -5,10 +5,17 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from customers.models import Customer, Role
+from customers.models import Role
 from projects.models import CustomProject
 from tests.factories import ContactFactory
-from tests.security.conftest import OBJECT_KEYS, TICKETS, client_for, object_urls
+from tests.security.conftest import (
+    OBJECT_KEYS,
+    TICKETS,
+    client_for,
+    deferral_date,
+    object_urls,
+    open_period,
+)
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
@@ -75,11 +82,15 @@ def test_forged_fields_on_the_account_are_ignored(contact, terms, tried):
         "postal_code": customer.postal_code, "phone": customer.phone, "npwp": customer.npwp,
         **_forged(other),
     }  # fmt: skip
-    client_for(contact.user).post(reverse("customers:edit"), data)
+    kind = customer.kind
+    assert kind != "company"  # else the forged kind would prove nothing
+    response = client_for(contact.user).post(reverse("customers:edit"), data)
     tried()
+    assert response.status_code == 302, response.context and response.context["form"].errors
     customer.refresh_from_db()
     contact.user.refresh_from_db()
-    assert customer.kind != "company" or Customer.objects.get(pk=customer.pk).kind == "company"
+    assert customer.name == "Budi Santoso"  # the field the customer may set was saved
+    assert customer.kind == kind
     assert not contact.user.is_staff and not contact.user.is_superuser
     assert customer.contacts.filter(user=contact.user).exists()
     other.refresh_from_db()
@@ -106,11 +117,13 @@ def test_forged_fields_on_a_project_request_are_ignored(contact, terms, tried):
         "workflow": "A visitor browses products, adds them to the cart and pays.",
         **_forged(other), "status": "quoted", "quoted_price": "1",
     }  # fmt: skip
+    before = set(CustomProject.objects.values_list("pk", flat=True))
     client_for(contact.user).post(reverse("projects:create"), data)
     tried()
-    for project in CustomProject.objects.all():
-        assert project.customer_id == contact.customer_id
-        assert project.status != "quoted"
+    project = CustomProject.objects.exclude(pk__in=before).get()  # exactly one new request
+    assert project.customer_id == contact.customer_id
+    assert project.status != "quoted"
+    assert project.quoted_price is None
 
 
 def test_forged_status_on_an_identity_upload_is_ignored(contact, tried):
@@ -138,9 +151,231 @@ def test_forged_fields_on_a_ticket_are_ignored(world, terms, tried):
         "error_message": "500", "steps_taken": "Cleared the browser cache.",
         "started_on": world.invoice.issue_date.isoformat(),
         **_forged(other), "status": "closed", "priority": "9", "assigned_to": "1",
+        "assignee": "1",
     }  # fmt: skip
     client_for(world.contact.user).post(reverse("tickets:create", args=["other"]), data)
     tried()
-    for ticket in Ticket.objects.exclude(pk__in=before):
-        assert ticket.customer_id == world.contact.customer_id
-        assert ticket.status != "closed" and ticket.priority != 9
+    ticket = Ticket.objects.exclude(pk__in=before).get()  # exactly one new ticket
+    assert ticket.customer_id == world.contact.customer_id
+    assert ticket.status != "closed" and ticket.priority != 9
+    assert ticket.assignee_id is None
+
+
+# --- the policy's requests (K4, K5, H4, H5), the service (H1) and attachments (K10) ----
+
+
+def _new_row(model, before: set):
+    """Exactly one row was created by the request under test."""
+    return model.objects.exclude(pk__in=before).get()
+
+
+def _pks(model) -> set:
+    return set(model.objects.values_list("pk", flat=True))
+
+
+STAFF_ONLY = {
+    "status": "approved", "decided_at": "2026-01-01T00:00", "decision_reason": "forged",
+    "override_reason": "forged", "effective_immediately": "on", "addon_price": "1",
+    "work": "done", "done_at": "2026-01-01T00:00", "staff_note": "forged",
+    "proven_by_identity": "on", "deadline": "2099-12-31", "issue_date": "2099-12-01",
+    "from_staff": "on", "internal": "on",
+}  # fmt: skip
+
+
+def _forged_staff(other_customer, staff) -> dict:
+    ids = {name: str(staff.pk) for name in ("decided_by", "done_by", "author", "requested_by")}
+    return {**_forged(other_customer), **STAFF_ONLY, **ids}
+
+
+def test_k4_forged_fields_on_a_deferral_request_are_ignored(world, terms, staff_user, tried):
+    """K4: a customer's deferral request waits for staff, whatever else is posted."""
+    from policy.models import Decision, PaymentDeferral
+
+    other = ContactFactory(accepted_terms=terms).customer
+    period = open_period(world.service, later=1)
+    before = _pks(PaymentDeferral)
+    data = {
+        "reason": "Our client pays us late this quarter.",
+        "proposed_due_date": deferral_date(period).isoformat(),
+        "period_start": period.start.isoformat(),
+        **_forged_staff(other, staff_user), "applied_to": str(world.invoice.pk),
+    }  # fmt: skip
+    response = client_for(world.contact.user).post(
+        reverse("policy:deferral", args=[world.service.pk]), data
+    )
+    tried()
+    assert response.status_code == 302
+    deferral = _new_row(PaymentDeferral, before)
+    assert (deferral.customer_id, deferral.service_id, deferral.requested_by_id) == (
+        world.contact.customer_id, world.service.pk, world.contact.user_id,
+    )  # fmt: skip
+    assert (deferral.status, deferral.decided_by_id, deferral.applied_to_id) == (
+        Decision.PENDING, None, None,
+    )  # fmt: skip
+    assert (deferral.override_reason, deferral.decision_reason) == ("", "")
+    assert (deferral.deadline, deferral.issue_date) == (period.deadline, period.issue_date)
+
+
+def test_k5_forged_fields_on_a_service_change_request_are_ignored(world, terms, staff_user, tried):
+    """K5: an add-on request gets no price, no plan, no mid-period application and no
+    decision from the customer's side."""
+    from policy.models import Decision, ServiceChange
+    from tests.factories import PlanFactory
+
+    other = ContactFactory(accepted_terms=terms).customer
+    dearer = PlanFactory(product=world.service.product, price="900000", name="10 GB")
+    period = open_period(world.service, later=1)
+    before = _pks(ServiceChange)
+    data = {
+        **_forged_staff(other, staff_user), "new_plan": str(dearer.pk),
+        "kind": "addon", "addon_description": "Extra 5 GB of e-mail storage",
+        "note": "From this period on.", "period_start": period.start.isoformat(),
+    }  # fmt: skip
+    response = client_for(world.contact.user).post(
+        reverse("policy:change", args=[world.service.pk]), data
+    )
+    tried()
+    assert response.status_code == 302, response.context["form"].errors
+    change = _new_row(ServiceChange, before)
+    assert (change.customer_id, change.service_id, change.requested_by_id) == (
+        world.contact.customer_id, world.service.pk, world.contact.user_id,
+    )  # fmt: skip
+    assert (change.kind, change.new_plan_id, change.addon_price) == ("addon", None, None)
+    assert (change.status, change.decided_by_id, change.effective_immediately) == (
+        Decision.PENDING, None, False,
+    )  # fmt: skip
+    assert change.override_reason == "" and change.period_start == period.start
+
+
+def test_h4_forged_fields_on_a_technical_change_request_are_ignored(
+    world, terms, staff_user, tried
+):
+    """H4: a technical contact's request with a letter waits for staff to check the
+    letter: not approved, not done, not "proven by identity", its letter's type the one
+    its content shows, whatever else is posted."""
+    from policy.models import Decision, TechnicalChange
+    from tests.factories import pdf_bytes, upload
+
+    technical = ContactFactory(
+        customer=world.contact.customer, role=Role.TECHNICAL, accepted_terms=terms
+    )
+    other = ContactFactory(accepted_terms=terms).customer
+    before = _pks(TechnicalChange)
+    data = {
+        **_forged_staff(other, staff_user), "letter_content_type": "text/html",
+        "letter_extension": ".html", "kind": "dns", "details": "A record shop to 203.0.113.20",
+        "letter": upload("kuasa.pdf", pdf_bytes()),
+    }  # fmt: skip
+    response = client_for(technical.user).post(
+        reverse("policy:technical", args=[world.service.pk]), data
+    )
+    tried()
+    assert response.status_code == 302, response.context["form"].errors
+    change = _new_row(TechnicalChange, before)
+    assert (change.customer_id, change.service_id, change.requested_by_id) == (
+        world.contact.customer_id, world.service.pk, technical.user_id,
+    )  # fmt: skip
+    assert (change.status, change.work, change.decided_by_id, change.done_by_id) == (
+        Decision.PENDING, TechnicalChange.Work.OPEN, None, None,
+    )  # fmt: skip
+    assert (change.proven_by_identity, change.decision_reason) == (False, "")
+    assert (change.letter_content_type, change.letter_extension) == ("application/pdf", ".pdf")
+
+
+def test_h4_a_forged_proof_of_identity_does_not_replace_the_letter(world, terms, tried):
+    """H4: a technical contact (no verified identity of their own) cannot post
+    ``proven_by_identity``: without a letter nothing is requested."""
+    from policy.models import TechnicalChange
+
+    technical = ContactFactory(
+        customer=world.contact.customer, role=Role.TECHNICAL, accepted_terms=terms
+    )
+    before = _pks(TechnicalChange)
+    response = client_for(technical.user).post(
+        reverse("policy:technical", args=[world.service.pk]),
+        {"kind": "dns", "details": "A record shop to 203.0.113.20", "proven_by_identity": "on"},
+    )
+    tried()
+    assert response.status_code == 200
+    assert _pks(TechnicalChange) == before
+
+
+def test_h5_forged_fields_on_a_migration_request_are_ignored(world, terms, staff_user, tried):
+    """H5: the request starts as requested, without a staff note, for this service."""
+    from policy.models import Migration
+
+    product = world.service.product
+    product.free_migration = True
+    product.save()
+    other = ContactFactory(accepted_terms=terms).customer
+    before = _pks(Migration)
+    data = {
+        "source_host": "Hosting Lama", "control_panel": "cpanel", "domains": "toko.com",
+        "move_files": "on", "preferred_window": "Weekend nights",
+        **_forged_staff(other, staff_user), "status": "done",
+    }  # fmt: skip
+    response = client_for(world.contact.user).post(
+        reverse("policy:migration", args=[world.service.pk]), data
+    )
+    tried()
+    assert response.status_code == 302
+    migration = _new_row(Migration, before)
+    assert (migration.customer_id, migration.service_id, migration.requested_by_id) == (
+        world.contact.customer_id, world.service.pk, world.contact.user_id,
+    )  # fmt: skip
+    assert (migration.status, migration.staff_note) == (Migration.Status.REQUESTED, "")
+
+
+def test_h1_a_service_takes_no_posted_fields(world, terms, staff_user, tried):
+    """H1: the service page only shows; a POST of its fields is refused, nothing moves."""
+    from django.forms.models import model_to_dict
+
+    from orders.models import Service
+
+    other = ContactFactory(accepted_terms=terms).customer
+    service = world.service
+    before = model_to_dict(Service.objects.get(pk=service.pk))
+    response = client_for(world.contact.user).post(
+        reverse("orders:service", args=[service.pk]),
+        {
+            **_forged_staff(other, staff_user), "status": "active", "recurring_price": "1",
+            "plan": "", "warranty_end": "2099-12-31", "period_end": "2099-12-31",
+            "next_due_date": "2099-12-31", "suspended_for": "",
+        },
+    )  # fmt: skip
+    tried()
+    assert response.status_code == 405
+    assert model_to_dict(Service.objects.get(pk=service.pk)) == before
+
+
+@pytest.mark.skipif(not TICKETS, reason="the tickets app is not installed")
+def test_k10_forged_fields_on_a_reply_and_its_attachment_are_ignored(
+    world, terms, staff_user, tried
+):
+    """K10: a customer's reply is never an internal or staff message, lands on its own
+    ticket, and its attachment's type is the one its content shows."""
+    from tests.factories import png_bytes, upload
+    from tickets.models import Attachment, Message
+
+    other_contact = ContactFactory(accepted_terms=terms)
+    before_messages, before_files = _pks(Message), _pks(Attachment)
+    data = {
+        "body": "Here is a second screenshot of the error page.",
+        "attachments": upload("layar-2.png", png_bytes()),
+        **_forged_staff(other_contact.customer, staff_user),
+        "ticket": str(world.ticket.pk + 1000), "message": str(world.ticket.messages.first().pk),
+        "content_type": "text/html", "extension": ".html", "original_name": "x.html",
+        "size": "1",
+    }  # fmt: skip
+    response = client_for(world.contact.user).post(
+        reverse("tickets:detail", args=[world.ticket.number]), data
+    )
+    tried()
+    assert response.status_code == 302
+    message = _new_row(Message, before_messages)
+    assert (message.ticket_id, message.author_id) == (world.ticket.pk, world.contact.user_id)
+    assert (message.internal, message.from_staff) == (False, False)
+    attachment = _new_row(Attachment, before_files)
+    assert attachment.message_id == message.pk
+    assert (attachment.content_type, attachment.extension) == ("image/png", ".png")
+    assert attachment.original_name == "layar-2.png" and attachment.size == len(png_bytes())

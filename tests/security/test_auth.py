@@ -32,8 +32,10 @@ def test_session_is_rotated_at_login(contact, tried):
 def test_session_is_invalidated_at_logout(contact, tried):
     client = Client()
     _login(client, contact.user.email)
+    assert client.session.get(SESSION_KEY) == str(contact.user.pk)
     stolen = client.cookies["sessionid"].value
     client.post(reverse("account_logout"))
+    assert SESSION_KEY not in client.session
     thief = Client()
     thief.cookies["sessionid"] = stolen
     tried()
@@ -54,6 +56,8 @@ def test_password_change_ends_the_other_sessions(contact, tried):
     assert mine.get(reverse("customers:dashboard")).status_code == 200
     response = other.get(reverse("customers:dashboard"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert SESSION_KEY not in other.session
+    assert mine.session.get(SESSION_KEY) == str(contact.user.pk)
 
 
 def test_password_reset_does_not_reveal_which_addresses_exist(contact, tried):
@@ -91,9 +95,10 @@ def test_repeated_failed_logins_lock_the_address_and_staff_can_unlock(contact, t
     assert 429 in statuses or AccessAttempt.objects.filter(failures_since_start__gte=5).exists()
     # Locked: even the right password is refused now.
     tried()
-    response = _login(Client(), contact.user.email)
+    locked_out = Client()
+    response = _login(locked_out, contact.user.email)
     assert response.status_code in (200, 429)
-    assert SESSION_KEY not in Client().session
+    assert SESSION_KEY not in locked_out.session
     assert "sessionid" not in response.cookies or response.status_code == 429
     # Staff unlock the address; the right password works again.
     call_command("axes_reset_username", contact.user.email.lower())
