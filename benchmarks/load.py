@@ -21,6 +21,7 @@ Only 127.0.0.1 is ever a target. Needs ``wrk`` (Debian: ``apt-get install -y wrk
 """
 
 import argparse
+import logging
 import os
 import re
 import secrets
@@ -50,7 +51,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument(
-        "--profile", metavar="PATH", help="instead of wrk: pyinstrument on 50 in-process requests"
+        "--profile",
+        metavar="PATH",
+        help="instead of wrk: the SQL queries of one in-process request, pyinstrument on 50",
     )
     return parser.parse_args()
 
@@ -248,12 +251,26 @@ def parse_wrk(output: str) -> dict[str, float]:
 def profile(path: str, session_key: str) -> None:
     """pyinstrument over 50 requests of one page through Django's test Client, in-process."""
     from django.conf import settings
+    from django.db import connection
     from django.test import Client
     from pyinstrument import Profiler
 
+    # Production logs one access line per request; not a hundred of them here.
+    logging.getLogger("core.access").setLevel(logging.WARNING)
     client = Client(HTTP_HOST="127.0.0.1")
     client.cookies[settings.SESSION_COOKIE_NAME] = session_key
     assert client.get(path).status_code == 200
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        client.get(path)
+    print(f"{path}: {len(statements)} SQL queries per request (the connection check aside)")
+    for sql in statements:
+        print(f"  {sql[:110]}")
     start = time.perf_counter()
     for _ in range(50):
         client.get(path)

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.choices import choice_display
 from core.storage import private_storage
 from core.templatetags.money import rupiah
 from customers.models import Customer
@@ -122,6 +123,11 @@ class Invoice(models.Model):
 
     def __str__(self):
         return self.number
+
+    def get_status_display(self) -> str:
+        """The status's label, translating that label only: the invoice list shows it on
+        every row (``core.choices``)."""
+        return choice_display(self, "status")
 
     @property
     def balance(self):

@@ -4,6 +4,10 @@ log lines as JSON through the portal's formatter, like every other line."""
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers, one more than cores: a page is CPU-bound Python (templates, ORM) with
+# short waits on PostgreSQL and Redis, so more processes only share the same cores.
+# On the 2-core host, 2 or 5 sync workers, or 2 gthread workers of 4 threads, did no
+# better than 3 (benchmarks/README.md, "Load"); gthread gave the lists a worse p99.
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 # gunicorn 27's control socket is not used; without it, several servers on one host
 # do not compete for ~/.gunicorn/gunicorn.ctl.

@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.choices import choice_display
 from core.storage import private_storage
 from customers.models import Customer
 from orders.models import Department, Priority, Service
@@ -139,6 +140,11 @@ class Ticket(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.subject}"
+
+    def get_status_display(self) -> str:
+        """The status's label, translating that label only: the ticket list shows it on
+        every row (``core.choices``)."""
+        return choice_display(self, "status")
 
     @property
     def is_closed(self) -> bool:

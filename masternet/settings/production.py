@@ -3,6 +3,8 @@ Redis as cache and Celery broker, mail over SMTP (EMAIL_URL)."""
 
 from django.core.exceptions import ImproperlyConfigured
 
+from core.cache import cache_config
+
 from .base import *  # noqa: F403
 from .base import LOGGING, env
 
@@ -14,7 +16,7 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 # A kept connection is checked before reuse, so a PostgreSQL restart costs no failed request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-CACHES = {"default": env.cache("CACHE_URL")}
+CACHES = {"default": cache_config(env.cache("CACHE_URL"))}
 # Sessions are read from Redis and written through to PostgreSQL: a page costs no
 # session query, and a Redis restart logs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
