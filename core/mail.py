@@ -7,10 +7,11 @@ from django.utils import translation
 
 
 def send_templated_mail(
-    *, to: list[str], language: str, template: str, context: dict, attachments=()
+    *, to: list[str], language: str, template: str, context: dict, attachments=(), headers=None
 ) -> None:
     """Render ``<template>_subject.txt`` and ``<template>_body.txt`` in ``language``
-    and send them. ``attachments`` are (filename, content, mimetype) tuples."""
+    and send them. ``attachments`` are (filename, content, mimetype) tuples; ``headers``
+    extra headers (a fixed ``Message-ID``, for one)."""
     with translation.override(language):
         context = {"portal_url": settings.PORTAL_BASE_URL, **context}
         text = engines["text"]  # plain text: names like "O'Neil & Co" stay as typed
@@ -21,6 +22,7 @@ def send_templated_mail(
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
+        headers=headers,
     )
     for attachment in attachments:
         message.attach(*attachment)

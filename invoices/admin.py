@@ -9,13 +9,15 @@ import re
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin_actions import reason_action
+from core import clock
+from core.admin_actions import error_text, reason_action
 from core.downloads import private_file_response
 from core.templatetags.money import rupiah
 from invoices import services
@@ -24,11 +26,13 @@ from invoices.models import (
     BankAccount,
     Invoice,
     InvoiceLine,
+    MailFailure,
     Payment,
     PaymentConfirmation,
     Receipt,
     Reminder,
     ReminderKind,
+    SuspensionWaiver,
 )
 
 INVOICE_NUMBER = re.compile(r"INV/\d{4}/\d{6}")
@@ -299,6 +303,8 @@ class PaymentConfirmationAdmin(SimpleHistoryAdmin):
                 _("Another staff member already decided this confirmation."),
                 messages.ERROR,
             )
+        except ValidationError as exc:
+            self.message_user(request, error_text(exc), messages.ERROR)
 
     @admin.action(description=_("Approve selected confirmations"), permissions=["change"])
     def approve_selected(self, request, queryset):
@@ -310,6 +316,8 @@ class PaymentConfirmationAdmin(SimpleHistoryAdmin):
                 self.message_user(
                     request, _("%(c)s was already decided.") % {"c": confirmation}, messages.WARNING
                 )
+            except ValidationError as exc:
+                self.message_user(request, f"{confirmation}: {error_text(exc)}", messages.ERROR)
             else:
                 approved += 1
         self.message_user(request, _("%(count)d payment(s) approved.") % {"count": approved})
@@ -364,6 +372,7 @@ class ReminderAdmin(admin.ModelAdmin):
         "kind",
         "status",
         "attempts",
+        "enqueued_at",
         "claimed_by",
         "claimed_at",
         "sent_at",
@@ -379,7 +388,79 @@ class ReminderAdmin(admin.ModelAdmin):
     @admin.action(description=_("Queue failed reminders again"), permissions=["change"])
     def send_again(self, request, queryset):
         count = queryset.filter(status=Reminder.Status.FAILED).update(
-            status=Reminder.Status.QUEUED, claimed_by=""
+            status=Reminder.Status.QUEUED, claimed_by="", enqueued_at=None
         )
         enqueue_reminders()
         self.message_user(request, _("%(count)d reminder(s) queued.") % {"count": count})
+
+
+@admin.register(MailFailure)
+class MailFailureAdmin(admin.ModelAdmin):
+    """Billing e-mails whose task failed for good, with the error; staff send them again."""
+
+    list_display = ["failed_at", "task_name", "args", "recipient", "error", "retried_at"]
+    list_filter = [("retried_at", admin.EmptyFieldListFilter), "task_name"]
+    search_fields = ["recipient"]
+    ordering = ["-failed_at", "-id"]
+    show_full_result_count = False
+    fields = [
+        "task_name",
+        "task_id",
+        "args",
+        "kwargs",
+        "recipient",
+        "error",
+        "failed_at",
+        "retried_at",
+        "retried_by",
+    ]
+    readonly_fields = fields
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send again"), permissions=["change"])
+    def send_again(self, request, queryset):
+        """Each failure is sent again once (a conditional UPDATE claims it); if it fails
+        again, a new failure is recorded."""
+        from celery import current_app
+
+        count = 0
+        for failure in queryset.filter(retried_at__isnull=True):
+            claimed = MailFailure.objects.filter(pk=failure.pk, retried_at__isnull=True).update(
+                retried_at=clock.now(), retried_by=request.user
+            )
+            if claimed:
+                task = current_app.tasks[failure.task_name]
+                transaction.on_commit(
+                    lambda t=task, f=failure: t.apply_async(args=f.args, kwargs=f.kwargs)
+                )
+                count += 1
+        self.message_user(request, _("%(count)d e-mail(s) queued again.") % {"count": count})
+
+
+@admin.register(SuspensionWaiver)
+class SuspensionWaiverAdmin(admin.ModelAdmin):
+    """Overdue invoices for which staff kept a service running (recorded when they
+    restore a suspended service); the overdue run does not suspend it for them."""
+
+    list_display = ["created_at", "service", "invoice", "waived_by", "reason"]
+    list_select_related = ["service__product", "invoice", "waived_by"]
+    search_fields = ["=invoice__number"]
+    ordering = ["-created_at", "-id"]
+    show_full_result_count = False
+    fields = ["service", "invoice", "waived_by", "reason", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -3,6 +3,7 @@
 Each job is idempotent and set-based: it finds due work with a few queries, works
 in batches, and relies on database constraints (one invoice per service period,
 one reminder per invoice and kind) so that two runs at once never do a thing twice.
+A reminder is sent at most once up to the SMTP server's acceptance (``send_reminders``).
 Celery tasks (invoices.tasks) and ``manage.py run_billing`` call these functions.
 """
 
@@ -10,20 +11,24 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
-from django.utils.formats import date_format
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from core import clock
+from core.audit import audited
 from invoices import tasks
-from invoices.models import Invoice, Reminder, ReminderKind
-from invoices.services import InvoiceSpec, invoices_issue_batch
+from invoices.billing import contact_languages, period_bill
+from invoices.models import Invoice, InvoiceLine, Reminder, ReminderKind, SuspensionWaiver
+from invoices.services import (
+    InvoiceSpec,
+    invoice_apply_deferrals,
+    invoices_issue_batch,
+    suspension_reason,
+)
 from orders.models import Service
-from orders.pricing import LineSpec
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -49,44 +54,6 @@ class JobResult:
 # --- Recurring invoices -------------------------------------------------------
 
 
-@dataclass
-class PeriodBill:
-    lines: list[LineSpec]
-    plan: object
-    price: Decimal
-    cancelled: bool = False
-
-
-def _period_bill(service: Service, period, changes) -> PeriodBill:
-    """K5: what a period's invoice bills, after the approved ``changes`` (oldest
-    first) that apply from that period or earlier."""
-    from policy.models import ServiceChange
-
-    plan, price, addons = service.plan, service.recurring_price, []
-    for change in (c for c in changes if c.period_start <= period.start):
-        if change.kind == ServiceChange.Kind.CANCEL:
-            return PeriodBill([], plan, price, cancelled=True)
-        if change.kind in (ServiceChange.Kind.UPGRADE, ServiceChange.Kind.DOWNGRADE):
-            plan, price = change.new_plan, change.new_plan.price
-        elif change.kind == ServiceChange.Kind.ADDON:
-            addons.append((change.addon_description, change.addon_price or Decimal(0)))
-    when = f"({date_format(period.start, 'j M Y')} – {date_format(period.end, 'j M Y')})"
-    name = service.product.name_id + (f" {plan.name}" if plan else "")
-    if service.domain_name:
-        name += f" — {service.domain_name}"
-    ppn = service.product.applies_ppn
-    lines = [
-        LineSpec(f"{name} {when}", price, ppn, period_start=period.start, period_end=period.end)
-    ]
-    lines += [
-        LineSpec(
-            f"Add-on: {text} {when}", amount, ppn, period_start=period.start, period_end=period.end
-        )
-        for text, amount in addons
-    ]
-    return PeriodBill(lines, plan, price)
-
-
 def _issue_chunk(ids: list[int], today: date, result: JobResult) -> None:
     """Issue the due invoices of one chunk of services in one transaction.
 
@@ -95,7 +62,8 @@ def _issue_chunk(ids: list[int], today: date, result: JobResult) -> None:
     the one-invoice-per-service-period constraint is the last guard: if it fires, the
     chunk is retried one service at a time.
     """
-    from policy.models import Decision, PaymentDeferral, ServiceChange
+    from policy.models import Decision, PaymentDeferral
+    from policy.selectors import approved_changes
 
     try:
         with transaction.atomic():
@@ -107,13 +75,7 @@ def _issue_chunk(ids: list[int], today: date, result: JobResult) -> None:
                 .order_by("pk")
             )
             changes = defaultdict(list)
-            for change in (
-                ServiceChange.objects.filter(
-                    service__in=services, status=Decision.APPROVED, effective_immediately=False
-                )
-                .select_related("new_plan")
-                .order_by("period_start", "pk")
-            ):
+            for change in approved_changes(services=services):
                 changes[change.service_id].append(change)
             deferrals = {
                 (d.service_id, d.period_start): d
@@ -121,7 +83,8 @@ def _issue_chunk(ids: list[int], today: date, result: JobResult) -> None:
                     service__in=services, status=Decision.APPROVED, applied_to__isnull=True
                 )
             }
-            _issue_services(services, changes, deferrals, result)
+            languages = contact_languages(service.customer_id for service in services)
+            _issue_services(services, changes, deferrals, languages, result)
     except IntegrityError:
         if len(ids) == 1:
             result.skipped.append(f"service {ids[0]}: already invoiced")
@@ -130,15 +93,18 @@ def _issue_chunk(ids: list[int], today: date, result: JobResult) -> None:
             _issue_chunk([pk], today, result)
 
 
-def _issue_services(services, changes, deferrals, result: JobResult) -> None:
-    from policy.models import PaymentDeferral
-
+def _issue_services(services, changes, deferrals, languages, result: JobResult) -> None:
     specs, invoiced, ended, applied = [], [], [], []
     for service in services:
         schedule = service.schedule
         period = schedule.period_containing(service.next_due_date)
         label = f"{service.customer} / {service} / period {period.start}"
-        bill = _period_bill(service, period, changes[service.pk])
+        bill = period_bill(
+            service=service,
+            period=period,
+            changes=changes[service.pk],
+            language=languages[service.customer_id],
+        )
         if bill.cancelled:
             result.skipped.append(f"{label}: cancelled at the end of the period")
             service.next_invoice_date = None
@@ -167,10 +133,10 @@ def _issue_services(services, changes, deferrals, result: JobResult) -> None:
             transaction.set_rollback(True)
         return
     invoices = invoices_issue_batch(specs=specs) if specs else []
-    for invoice, deferral in zip(invoices, applied, strict=True):
-        if deferral is not None:
-            deferral.applied_to = invoice  # K4: due on the approved date
-    PaymentDeferral.objects.bulk_update([d for d in applied if d], ["applied_to"])
+    invoice_apply_deferrals(  # K4: due on the approved date (set in the spec), linked
+        links=[(i, d) for i, d in zip(invoices, applied, strict=True) if d is not None],
+        actor=None,
+    )
     Service.objects.bulk_update(
         invoiced + ended, ["plan", "recurring_price", "next_invoice_date", "next_due_date"]
     )
@@ -205,32 +171,41 @@ def issue_recurring_invoices(*, today: date | None = None, dry_run: bool = False
 
 def _roll_periods(*, today: date, dry_run: bool, result: JobResult) -> None:
     """H1: move each active service's current period forward once it has ended; a
-    service whose cancellation (K5) applies from the new period ends instead."""
+    service whose cancellation (K5) applies from the new period ends instead.
+
+    Each service is locked and read again in its own short transaction, and only the
+    fields this job sets are written: a plan or price that staff committed meanwhile
+    (``policy.services``: a mid-period upgrade, a change applied to issued invoices)
+    is kept, in the row and in its history."""
     from policy.models import Decision, ServiceChange
 
     ended = Service.objects.filter(
         status__in=[Service.Status.ACTIVE, Service.Status.SUSPENDED],
         period_end__lt=today,
         period_anchor__isnull=False,
-    ).select_related("product")
-    for service in ended.iterator(chunk_size=BATCH):
-        period = service.schedule.period_containing(today)
-        cancelled = ServiceChange.objects.filter(
-            service=service,
-            kind=ServiceChange.Kind.CANCEL,
-            status=Decision.APPROVED,
-            period_start__lte=period.start,
-        ).exists()
-        if dry_run:
-            continue
-        if cancelled:
-            service.status = Service.Status.CANCELLED
-            service.status_reason = _("Cancelled at the end of the period, as requested.")
-            service._change_reason = "cancelled at period end (K5)"
-        else:
-            service.period_start, service.period_end = period.start, period.end
-            service._change_reason = "new period"
-        service.save()
+    )
+    if dry_run:
+        return
+    for pk in list(ended.values_list("pk", flat=True).order_by("pk")):
+        with transaction.atomic():
+            service = ended.select_for_update(of=("self",)).filter(pk=pk).first()
+            if service is None:  # rolled by another run meanwhile, or no longer active
+                continue
+            period = service.schedule.period_containing(today)
+            cancelled = ServiceChange.objects.filter(
+                service=service,
+                kind=ServiceChange.Kind.CANCEL,
+                status=Decision.APPROVED,
+                period_start__lte=period.start,
+            ).exists()
+            if cancelled:
+                service.status = Service.Status.CANCELLED
+                service.status_reason = _("Cancelled at the end of the period, as requested.")
+                fields, reason = ["status", "status_reason"], "cancelled at period end (K5)"
+            else:
+                service.period_start, service.period_end = period.start, period.end
+                fields, reason = ["period_start", "period_end"], "new period"
+            audited(service, actor=None, reason=reason).save(update_fields=fields)
 
 
 # --- Reminders ----------------------------------------------------------------
@@ -269,30 +244,73 @@ def sweep_reminders(
 
 
 def _create(batch: list[Reminder], result: JobResult, kind: ReminderKind) -> None:
+    """Insert the batch, skipping rows that exist (another sweep may have inserted them
+    since the query); only the reminders this sweep created are reported as done."""
     if not batch:
         return
-    result.done.extend(f"{kind.code}: invoice {r.invoice_id}" for r in batch)
-    if not result.dry_run:
-        Reminder.objects.bulk_create(batch, ignore_conflicts=True, batch_size=1000)
+    if result.dry_run:
+        result.done.extend(f"{kind.code}: invoice {r.invoice_id}" for r in batch)
+        return
+    rows_per_statement = min(1000, (connection.features.max_query_params or 4000) // 4)
+    for start in range(0, len(batch), rows_per_statement):
+        inserted = _insert_new(batch[start : start + rows_per_statement])
+        result.done.extend(f"{kind.code}: invoice {invoice_id}" for invoice_id in inserted)
 
 
-def enqueue_reminders(*, batch_size: int = 50) -> int:
-    """Hand queued reminders to the workers, ``batch_size`` per task."""
-    queued = (
-        Reminder.objects.filter(status=Reminder.Status.QUEUED)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+def _insert_new(rows: list[Reminder]) -> list[int]:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING invoice_id`` (PostgreSQL and SQLite):
+    the invoices whose reminder this statement created. ``bulk_create`` with
+    ``ignore_conflicts`` cannot tell which rows the constraint dropped."""
+    quote = connection.ops.quote_name
+    now = connection.ops.adapt_datetimefield_value(clock.now())
+    names = ("invoice", "kind", "status", "created_at", "claimed_by", "attempts", "last_error")
+    columns = ", ".join(quote(Reminder._meta.get_field(name).column) for name in names)
+    values = ", ".join(["(%s, %s, %s, %s, '', 0, '')"] * len(rows))
+    params = [
+        value for r in rows for value in (r.invoice_id, r.kind_id, Reminder.Status.QUEUED, now)
+    ]
+    # Table and column names come from the model; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(Reminder._meta.db_table)} ({columns}) VALUES {values}"  # noqa: S608  # nosec B608
+        " ON CONFLICT DO NOTHING RETURNING invoice_id"
     )
-    count, batch = 0, []
-    for pk in queued.iterator(chunk_size=5000):
-        batch.append(pk)
-        if len(batch) == batch_size:
-            tasks.send_reminders.delay(batch)
-            count, batch = count + len(batch), []
-    if batch:
-        tasks.send_reminders.delay(batch)
-        count += len(batch)
-    return count
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def enqueue_reminders(*, batch_size: int = 50, chunk_size: int = 5000) -> int:
+    """Hand reminders to the workers, ``batch_size`` per task: those never handed over,
+    those still queued ``REMINDER_CLAIM_TIMEOUT`` after they were (their message was
+    lost), and those still "sending" with a claim that old (the worker died mid-send;
+    ``claim_reminder`` lets a new task take a stale claim). Each is handed over again
+    at most once per timeout, however often beat runs the sweep.
+
+    Set-based: per chunk, one locking SELECT of the ids (``skip_locked``: a concurrent
+    sweep takes other rows) and one UPDATE of their ``enqueued_at``."""
+    now = clock.now()
+    stale = now - timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT)
+    not_recently = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale)
+    due = Reminder.objects.filter(
+        (Q(status=Reminder.Status.QUEUED) | Q(status=Reminder.Status.SENDING, claimed_at__lt=stale))
+        & not_recently
+    )
+    count, after = 0, 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                due.filter(pk__gt=after)
+                .select_for_update(skip_locked=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:chunk_size]
+            )
+            Reminder.objects.filter(pk__in=ids).update(enqueued_at=now)
+        for start in range(0, len(ids), batch_size):
+            tasks.send_reminders.delay(ids[start : start + batch_size])
+        count += len(ids)
+        if len(ids) < chunk_size:
+            return count
+        after = ids[-1]
 
 
 def claim_reminder(reminder_id: int, *, claimant: str) -> Reminder | None:
@@ -346,22 +364,29 @@ def mark_reminder(reminder_id: int, *, sent: bool, error: str = "") -> None:
 
 def handle_overdue(*, today: date | None = None, dry_run: bool = False) -> JobResult:
     """Suspend the active services of invoices unpaid ``BILLING_SUSPEND_AFTER_DAYS``
-    after their due date (audited, the customer told why and how to restore).
+    after their due date (audited, the customer told why and how to restore), except
+    for an invoice staff waived when they re-activated the service (``SuspensionWaiver``:
+    the job does not undo their decision).
     Paying restores them (``restore_after_payment``); termination after
     ``BILLING_TERMINATE_AFTER_DAYS`` is left to staff (admin filter and action)."""
     today = today or clock.today()
     result = JobResult("overdue", today, dry_run)
     limit = today - timedelta(days=settings.BILLING_SUSPEND_AFTER_DAYS)
     overdue = Invoice.objects.filter(status=Invoice.Status.UNPAID, due_date__lt=limit)
-    services = (
-        Service.objects.filter(status=Service.Status.ACTIVE, invoice_lines__invoice__in=overdue)
-        .select_related("customer")
-        .distinct()
+    waived = SuspensionWaiver.objects.filter(
+        service=OuterRef("service"), invoice=OuterRef("invoice")
     )
-    for service in services.iterator(chunk_size=BATCH):
+    unwaived = InvoiceLine.objects.filter(service=OuterRef("pk"), invoice__in=overdue).exclude(
+        Exists(waived)
+    )
+    services = Service.objects.filter(status=Service.Status.ACTIVE).filter(Exists(unwaived))
+    for service in services.select_related("customer").iterator(chunk_size=BATCH):
         invoice = (
-            overdue.filter(lines__service=service).order_by("due_date").first()
-        )  # the oldest unpaid one
+            overdue.filter(lines__service=service)
+            .exclude(suspension_waivers__service=service)
+            .order_by("due_date")
+            .first()
+        )  # the oldest unpaid one that staff did not waive
         result.done.append(f"{service.customer} / {service}: invoice {invoice.number}")
         if dry_run:
             continue
@@ -369,11 +394,7 @@ def handle_overdue(*, today: date | None = None, dry_run: bool = False) -> JobRe
             updated = Service.objects.filter(pk=service.pk, status=Service.Status.ACTIVE).update(
                 status=Service.Status.SUSPENDED,
                 suspended_for=invoice,
-                status_reason=_(
-                    "Suspended because invoice %(number)s (due %(due)s) is unpaid. "
-                    "Pay it and the service is restored automatically."
-                )
-                % {"number": invoice.number, "due": date_format(invoice.due_date, "j F Y")},
+                status_reason=suspension_reason(invoice),
             )
             if updated:
                 _record_history(service.pk, reason=f"suspended: invoice {invoice.number} overdue")
@@ -385,9 +406,7 @@ def handle_overdue(*, today: date | None = None, dry_run: bool = False) -> JobRe
 
 def _record_history(service_id: int, *, reason: str, actor=None) -> None:
     service = Service.objects.get(pk=service_id)
-    service._change_reason = reason
-    service._history_user = actor
-    service.save(update_fields=["status"])
+    audited(service, actor=actor, reason=reason).save(update_fields=["status"])
 
 
 def restore_after_payment(*, invoice: Invoice, actor) -> int:
@@ -397,9 +416,7 @@ def restore_after_payment(*, invoice: Invoice, actor) -> int:
         service.status = Service.Status.ACTIVE
         service.status_reason = ""
         service.suspended_for = None
-        service._history_user = actor
-        service._change_reason = f"restored: invoice {invoice.number} paid"
-        service.save()
+        audited(service, actor=actor, reason=f"restored: invoice {invoice.number} paid").save()
         restored += 1
     return restored
 

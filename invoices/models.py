@@ -1,8 +1,10 @@
 """Invoices (tagihan), payment confirmations (K3), payments and receipts (H3)."""
 
 import uuid
+from email.utils import parseaddr
 
 from django.conf import settings
+from django.core.mail.utils import DNS_NAME
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +55,19 @@ class BankAccount(models.Model):
         return f"{self.bank} {self.account_number}"
 
 
+# K3: what an unpaid invoice asks the customer to transfer (``Invoice.amount_to_transfer``),
+# in SQL; indexed for the unpaid invoices, so that choosing a unique code is one lookup.
+TRANSFER_AMOUNT = models.ExpressionWrapper(
+    F("total") - F("amount_paid") + F("unique_code"), output_field=models.DecimalField(**MONEY)
+)
+
+
+# K5: a cancelled invoice (corrected after a change was approved) and a refunded one
+# (the money went back) no longer bill their service period: the period can be billed
+# again. Every other invoice is the period's live invoice; there is one at most.
+NOT_LIVE = ["cancelled", "refunded"]
+
+
 class Invoice(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -87,8 +102,9 @@ class Invoice(models.Model):
     unique_code = models.PositiveSmallIntegerField(
         _("unique code"),
         help_text=_(
-            "Kode unik: added to the transfer so staff can match it to this invoice. "
-            "The invoice is settled once the total is received; the code is not owed."
+            "Kode unik: added to the transfer so staff can match it to this invoice; chosen "
+            "so that no other unpaid invoice asks for the same amount. The invoice is "
+            "settled once the total is received; the code is not owed."
         ),
     )
     amount_paid = models.DecimalField(_("amount paid"), default=0, **MONEY)
@@ -104,6 +120,9 @@ class Invoice(models.Model):
             models.Index(fields=["customer", "-issue_date"]),
             models.Index(fields=["status", "due_date"]),
             models.Index(fields=["-issue_date", "-id"], name="invoice_admin_order"),
+            models.Index(
+                TRANSFER_AMOUNT, condition=Q(status="unpaid"), name="invoice_unpaid_transfer"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -114,9 +133,12 @@ class Invoice(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="paid") | Q(paid_at__isnull=False), name="paid_has_date"
             ),
+            # K5: one live invoice per service period; a cancelled one (a change approved
+            # after the invoice was issued) leaves room for the corrected invoice, and a
+            # refunded one for billing the period again (``NOT_LIVE``).
             models.UniqueConstraint(
                 fields=["service", "period_start"],
-                condition=Q(service__isnull=False),
+                condition=Q(service__isnull=False) & ~Q(status__in=NOT_LIVE),
                 name="one_invoice_per_service_period",
             ),
         ]
@@ -175,8 +197,16 @@ def proof_upload_to(instance, filename):
     return f"proofs/{instance.invoice.customer_id}/{uuid.uuid4().hex}{instance.proof_extension}"
 
 
+PENDING_CONFIRMATION_EXISTS = _(
+    "A payment confirmation for this invoice is already waiting for our staff to verify it. "
+    "You do not need to send it again: we e-mail you their decision, usually within one "
+    "working day. If it is rejected, you can then send a new one."
+)
+
+
 class PaymentConfirmation(models.Model):
-    """K3: the customer says they paid, with the transfer proof; staff decide."""
+    """K3: the customer says they paid, with the transfer proof; staff decide. One
+    confirmation at a time waits per invoice (``one_pending_confirmation_per_invoice``)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for verification")
@@ -224,6 +254,14 @@ class PaymentConfirmation(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="rejected") | ~Q(rejection_reason=""),
                 name="confirmation_rejection_has_reason",
+            ),
+            # K3: while one confirmation waits for staff, the invoice takes no other, so
+            # the same transfer cannot be confirmed (and credited) twice.
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=Q(status="pending"),
+                name="one_pending_confirmation_per_invoice",
+                violation_error_message=PENDING_CONFIRMATION_EXISTS,
             ),
         ]
 
@@ -306,8 +344,11 @@ class ReminderKind(models.Model):
 
 
 class Reminder(models.Model):
-    """One reminder of one invoice: created by the sweep, claimed and sent by a task,
-    at most once (the unique constraint and the claim)."""
+    """One reminder of one invoice: created by the sweep, handed to the workers
+    (``enqueued_at``), claimed and sent by a task. Sent at most once per (invoice, kind)
+    up to the SMTP server's acceptance (the unique constraint and the claim); a worker
+    that dies in the instant after the server accepted it and before the row is marked
+    sent makes it go out again, with the same Message-ID (``<reminder-{pk}@domain>``)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -322,6 +363,12 @@ class Reminder(models.Model):
         _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    enqueued_at = models.DateTimeField(
+        _("handed to the workers at"),
+        null=True,
+        blank=True,
+        help_text=_("Handed over again when still unsent after REMINDER_CLAIM_TIMEOUT."),
+    )
     claimed_by = models.CharField(max_length=64, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
@@ -332,10 +379,90 @@ class Reminder(models.Model):
         verbose_name = _("reminder")
         verbose_name_plural = _("reminders")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "enqueued_at"], name="reminder_to_enqueue"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["invoice", "kind"], name="one_reminder_per_kind"),
         ]
 
     def __str__(self):
         return f"{self.invoice} / {self.kind}"
+
+    @property
+    def message_id(self) -> str:
+        """The same for every attempt, so a repeated send is recognisable as one message."""
+        domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or DNS_NAME
+        return f"<reminder-{self.pk}@{domain}>"
+
+
+class SuspensionWaiver(models.Model):
+    """Staff re-activated a service suspended for an unpaid invoice: the overdue run
+    (``invoices.jobs.handle_overdue``) does not suspend it again for that invoice.
+    Recorded by ``invoices.services.suspension_waive`` with the staff member and reason."""
+
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.CASCADE,
+        related_name="suspension_waivers",
+        verbose_name=_("service"),
+    )
+    invoice = models.ForeignKey(
+        Invoice,
+        on_delete=models.CASCADE,
+        related_name="suspension_waivers",
+        verbose_name=_("invoice"),
+    )
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("waived by"),
+    )
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("suspension waiver")
+        verbose_name_plural = _("suspension waivers")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "invoice"], name="one_waiver_per_service_invoice"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.service} / {self.invoice}"
+
+
+class MailFailure(models.Model):
+    """A billing e-mail whose task failed for good (after its retries): kept with its
+    error for staff, who can send it again from admin, never silently lost. Recorded
+    by the mail tasks' base class (``invoices.tasks.MailTask.on_failure``)."""
+
+    task_name = models.CharField(_("task"), max_length=200)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    recipient = models.CharField(_("recipient"), max_length=500, blank=True)
+    error = models.TextField(_("error"))
+    failed_at = models.DateTimeField(_("failed at"), auto_now_add=True)
+    retried_at = models.DateTimeField(_("sent again at"), null=True, blank=True)
+    retried_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent again by"),
+    )
+
+    class Meta:
+        verbose_name = _("failed e-mail")
+        verbose_name_plural = _("failed e-mails")
+        ordering = ["-failed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.task_name} {self.args}"

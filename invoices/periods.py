@@ -108,12 +108,28 @@ class Schedule:
         return self.period(index)
 
     def next_period(self, today: date) -> Period:
-        """The first period that has not started yet on ``today``."""
+        """The first period that has not started yet on ``today`` (its invoice may
+        already be issued: see ``next_to_invoice`` for the K4, K5 deadlines)."""
         return self.period(self.period_containing(today).index + 1)
+
+    def next_to_invoice(self, today: date) -> Period:
+        """K4, K5: the period of the next invoice issue date, the first period whose
+        invoice is issued after ``today``. In the days between an invoice's issue and
+        its period's start, that is the period after, never an invoice already sent."""
+        period = self.period(max(self.period_containing(today).index - 1, 0))
+        while period.issue_date <= today:
+            period = self.period(period.index + 1)
+        return period
 
     def earliest_open_period(self, today: date) -> Period:
         """K4, K5: the first period whose invoice can still be asked about on ``today``."""
-        period = self.next_period(today)
+        period = self.next_to_invoice(today)
         while not in_time(today=today, issue_date=period.issue_date):
             period = self.period(period.index + 1)
         return period
+
+    def shift(self, day: date, *, periods: int) -> date:
+        """``day`` moved by ``periods`` billing cycles, on the same day of the month,
+        or the month's last day when that day does not exist there (K4: a proposed
+        payment date carried to a later period)."""
+        return add_months(day, periods * self.months)

@@ -4,7 +4,14 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from customers.models import Customer
-from invoices.models import BankAccount, Invoice, InvoiceLine, PaymentConfirmation, Receipt
+from invoices.models import (
+    NOT_LIVE,
+    BankAccount,
+    Invoice,
+    InvoiceLine,
+    PaymentConfirmation,
+    Receipt,
+)
 
 
 def invoices_for(*, customer: Customer) -> QuerySet[Invoice]:
@@ -48,3 +55,18 @@ def receipt_of(*, customer: Customer, pk: int) -> Receipt:
 
 def bank_accounts() -> QuerySet[BankAccount]:
     return BankAccount.objects.filter(is_active=True)
+
+
+def period_invoices_for_update(*, service, period_start, onwards: bool = False) -> list[Invoice]:
+    """K4, K5: the live invoice of the service's period starting ``period_start`` (with
+    ``onwards``: of that period and of every later one), locked, oldest period first.
+    Live: neither cancelled nor refunded (``NOT_LIVE``), as the database's
+    one-invoice-per-service-period constraint counts them. The caller holds the
+    service row locked first (the lock order in ``invoices.services``)."""
+    period = {"period_start__gte" if onwards else "period_start": period_start}
+    return list(
+        Invoice.objects.select_for_update()
+        .filter(service=service, **period)
+        .exclude(status__in=NOT_LIVE)
+        .order_by("period_start")
+    )

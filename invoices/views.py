@@ -14,7 +14,7 @@ from customers.models import Role
 from customers.views import add_form_errors
 from invoices import selectors, services
 from invoices.forms import PaymentConfirmationForm
-from invoices.models import Invoice
+from invoices.models import PENDING_CONFIRMATION_EXISTS, Invoice
 from invoices.pdf import invoice_filename, invoice_pdf, receipt_filename, receipt_pdf
 
 
@@ -84,6 +84,9 @@ class PaymentConfirmView(BillingMixin, FormView):
                 _("Invoice %(number)s is %(status)s; there is nothing left to pay.")
                 % {"number": invoice.number, "status": invoice.get_status_display().lower()},
             )
+            return redirect("invoices:detail", pk=invoice.pk)
+        if invoice.awaiting_verification:  # K3: the form would be refused; say so first
+            messages.info(request, PENDING_CONFIRMATION_EXISTS)
             return redirect("invoices:detail", pk=invoice.pk)
         return super().get(request, *args, **kwargs)
 

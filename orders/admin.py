@@ -32,7 +32,7 @@ class ProductGroupAdmin(admin.ModelAdmin):
 
 class PlanInline(admin.TabularInline):
     model = Plan
-    fields = ["name", "cycle", "price", "setup_fee", "is_active"]
+    fields = ["name", "cycle", "price", "setup_fee", "support_priority", "is_active"]
     extra = 0
 
 
@@ -138,6 +138,18 @@ class StaffOrderForm(forms.ModelForm):
             )
         self.cart_item = item
         return cleaned
+
+
+def _activate(*, override: bool):
+    """H1, K3, K8: activation by staff, refused when unpaid or unverified unless they
+    override the checks; the reason is recorded in the service's history."""
+
+    def apply(service, *, staff, reason):
+        services.service_activate_by_staff(
+            service=service, staff=staff, reason=reason, override=override
+        )
+
+    return apply
 
 
 def _set_status(status):
@@ -252,7 +264,18 @@ class ServiceAdmin(SimpleHistoryAdmin):
     ]
     fields = readonly_fields
     actions = [
-        "activate",
+        reason_action(
+            name="activate",
+            description=_("Activate pending services now (paid, identity verified)"),
+            apply=_activate(override=False),
+            done_message=_("%(count)d service(s) activated."),
+        ),
+        reason_action(
+            name="activate_override",
+            description=_("Activate now (override the checks)"),
+            apply=_activate(override=True),
+            done_message=_("%(count)d service(s) activated, the override recorded."),
+        ),
         reason_action(
             name="suspend",
             description=_("Suspend"),
@@ -281,11 +304,3 @@ class ServiceAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False
-
-    @admin.action(description=_("Activate pending services now"), permissions=["change"])
-    def activate(self, request, queryset):
-        count = 0
-        for service in queryset.filter(status=Service.Status.PENDING).select_related("product"):
-            services.service_activate(service=service, actor=request.user, reason="staff")
-            count += 1
-        self.message_user(request, _("%(count)d service(s) activated.") % {"count": count})

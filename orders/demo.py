@@ -116,6 +116,9 @@ def load_catalogue() -> None:
                     price=Decimal(price),
                     setup_fee=Decimal(setup),
                 )
+    from projects.services import project_product
+
+    project_product()  # what accepted custom-project quotes are ordered as (not on sale)
     for tld, register, transfer, renew, company in TLDS:
         TldPrice.objects.get_or_create(
             tld=tld,

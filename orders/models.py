@@ -139,6 +139,13 @@ class Plan(models.Model):
     price = models.DecimalField(_("price"), **MONEY)
     setup_fee = models.DecimalField(_("setup fee"), default=0, **MONEY)
     is_active = models.BooleanField(_("on sale"), default=True)
+    support_priority = models.PositiveSmallIntegerField(
+        _("support priority"),
+        choices=Priority.choices,
+        null=True,
+        blank=True,
+        help_text=_("H2: overrides the product's support priority; empty: the product's."),
+    )
 
     history = HistoricalRecords()
 
@@ -233,6 +240,12 @@ class Service(models.Model):
         Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="services"
     )
     domain_name = models.CharField(_("domain"), max_length=253, blank=True)
+    label = models.CharField(
+        _("label"),
+        max_length=200,
+        blank=True,
+        help_text=_("What the service is when the product does not say, e.g. a project's name."),
+    )
     domain_action = models.CharField(
         _("domain action"), max_length=10, choices=DomainAction.choices, blank=True
     )
@@ -289,7 +302,19 @@ class Service(models.Model):
 
     def __str__(self):
         label = self.product.name_id
-        return f"{label} — {self.domain_name}" if self.domain_name else label
+        return f"{label} — {self.detail}" if self.detail else label
+
+    @property
+    def detail(self) -> str:
+        """Which one of the product it is: its domain, or its label (a project's name)."""
+        return self.domain_name or self.label
+
+    @property
+    def support_priority(self) -> int:
+        """H2: the plan's support priority, or else the product's."""
+        if self.plan_id is not None and self.plan.support_priority is not None:
+            return self.plan.support_priority
+        return self.product.support_priority
 
     @property
     def schedule(self) -> Schedule | None:

@@ -36,6 +36,8 @@ class PricedItem:
     cycle: str
     recurring_price: Decimal
     lines: list[LineSpec] = field(default_factory=list)
+    label: str = ""  # which one it is, when the product does not say (a project's name)
+    warranty_from: date | None = None  # H7: the warranty runs from here, not from activation
 
     @property
     def first_payment(self) -> Decimal:

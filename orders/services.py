@@ -1,9 +1,11 @@
 """Every state change of orders and services (K2, K9, H1).
 
-Customers and staff place orders through the same ``order_place``.
+Customers and staff place orders through the same ``order_place``; an accepted
+custom-project quote through ``order_place_quoted``, with the same checks and steps.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,13 +14,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core import clock
+from core.audit import audited
 from customers.models import Customer, DocumentKind, Role, User
 from customers.selectors import Step, identity_state, missing_steps, responsible_contact
 from invoices.periods import CYCLE_MONTHS, Schedule
 from invoices.services import invoice_issue
 from orders.cart import CartItem
-from orders.models import Order, Service, TldPrice
-from orders.pricing import PricedItem, price_items
+from orders.models import BillingCycle, Order, Product, Service, TldPrice
+from orders.pricing import LineSpec, PricedItem, price_items
 
 AUP_VERSION = "2026.1"
 
@@ -29,12 +32,6 @@ class OrderBlocked(Exception):
     def __init__(self, steps):
         super().__init__(", ".join(step.code for step in steps))
         self.steps = steps
-
-
-def _audited(instance, *, actor, reason: str):
-    instance._history_user = actor
-    instance._change_reason = reason
-    return instance
 
 
 def order_blockers(*, customer: Customer, items: list[PricedItem]):
@@ -59,6 +56,19 @@ def order_blockers(*, customer: Customer, items: list[PricedItem]):
     return steps
 
 
+def _check_orderer(*, customer: Customer, placed_by: User, aup_accepted: bool) -> None:
+    """K7: only the responsible contact or staff order; K9: with the acknowledgement."""
+    if (
+        not placed_by.is_staff
+        and not customer.contacts.filter(user=placed_by, role=Role.RESPONSIBLE).exists()
+    ):
+        raise ValidationError(_("Only the account's responsible contact can place orders."))
+    if not aup_accepted:
+        raise ValidationError(
+            {"accept_aup": _("Confirm that you are responsible for how the services are used.")}
+        )
+
+
 @transaction.atomic
 def order_place(
     *,
@@ -76,19 +86,69 @@ def order_place(
     missing (``order_blockers``); the acceptable-use acknowledgement (K9) is recorded
     with its time, IP and policy version.
     """
-    if (
-        not placed_by.is_staff
-        and not customer.contacts.filter(user=placed_by, role=Role.RESPONSIBLE).exists()
-    ):
-        raise ValidationError(_("Only the account's responsible contact can place orders."))
-    if not aup_accepted:
-        raise ValidationError(
-            {"accept_aup": _("Confirm that you are responsible for how the services are used.")}
-        )
+    _check_orderer(customer=customer, placed_by=placed_by, aup_accepted=aup_accepted)
     today = clock.today()
     priced = price_items(items, start=today)
     if not priced:
         raise ValidationError(_("Your cart is empty, or its products are no longer on sale."))
+    return _place(
+        customer=customer,
+        placed_by=placed_by,
+        priced=priced,
+        ip_address=ip_address,
+        staff_note=staff_note,
+        today=today,
+    )
+
+
+@transaction.atomic
+def order_place_quoted(
+    *,
+    customer: Customer,
+    placed_by: User,
+    product: Product,
+    description: str,
+    price: Decimal,
+    aup_accepted: bool,
+    ip_address: str | None,
+    label: str = "",
+    warranty_from: date | None = None,
+    staff_note: str = "",
+) -> Order:
+    """K2, K9: an order at a price staff quoted (a custom project), through the same
+    checks, Order, pending Service and first invoice as ``order_place``; only the price
+    comes from the quote instead of the catalogue. The service is one-time; ``label``
+    says which one it is, and its warranty (H7) runs from ``warranty_from`` when given
+    (an estimated delivery) instead of from its activation."""
+    _check_orderer(customer=customer, placed_by=placed_by, aup_accepted=aup_accepted)
+    if price is None or price <= 0:
+        raise ValidationError(_("The price must be more than Rp 0."))
+    line = LineSpec(description, price, product.applies_ppn)
+    item = PricedItem(
+        0, product, None, None, "", "", BillingCycle.ONE_TIME, price, [line],
+        label=label, warranty_from=warranty_from,
+    )  # fmt: skip
+    return _place(
+        customer=customer,
+        placed_by=placed_by,
+        priced=[item],
+        ip_address=ip_address,
+        staff_note=staff_note,
+        today=clock.today(),
+    )
+
+
+def _place(
+    *,
+    customer: Customer,
+    placed_by: User,
+    priced: list[PricedItem],
+    ip_address: str | None,
+    staff_note: str,
+    today: date,
+) -> Order:
+    """K2, K9: the Order with the acknowledgement, a pending Service per item and the
+    first invoice, once nothing is missing (``order_blockers``)."""
     steps = order_blockers(customer=customer, items=priced)
     if steps:
         raise OrderBlocked(steps)
@@ -109,10 +169,12 @@ def order_place(
             plan=item.plan,
             domain_name=item.domain_name,
             domain_action=item.domain_action,
+            label=item.label,
             cycle=item.cycle,
             recurring_price=item.recurring_price,
+            warranty_end=_warranty_end(item.product, start=item.warranty_from),
         )
-        _audited(service, actor=placed_by, reason=f"ordered in order {order.pk}").save()
+        audited(service, actor=placed_by, reason=f"ordered in order {order.pk}").save()
         lines += item.lines
         line_services += [service] * len(item.lines)
     invoice_issue(
@@ -124,6 +186,13 @@ def order_place(
         actor=placed_by,
     )
     return order
+
+
+def _warranty_end(product: Product, *, start: date | None) -> date | None:
+    """H7: the last day of the product's warranty that starts on ``start``."""
+    if start is None or not product.warranty_days:
+        return None
+    return start + timedelta(days=product.warranty_days)
 
 
 def _needs_verified_identity(service: Service) -> bool:
@@ -144,7 +213,8 @@ def _suffixes(domain: str) -> list[str]:
 
 
 def service_activate(*, service: Service, actor: User | None, reason: str = "") -> Service:
-    """H1: start the service's first period today; its warranty (H7) runs from now.
+    """H1: start the service's first period today; its warranty (H7) runs from now,
+    unless the order fixed where it runs from (a custom project's: its delivery).
 
     A recurring service gets its schedule (K4, K5): periods repeat from today, and
     its invoices are issued INVOICE_LEAD_DAYS before each period starts.
@@ -165,10 +235,24 @@ def service_activate(*, service: Service, actor: User | None, reason: str = "") 
         service.period_end = schedule.period(0).end
         service.next_due_date = schedule.period(1).start
         service.next_invoice_date = schedule.period(1).issue_date
-    warranty_days = service.product.warranty_days
-    service.warranty_end = today + timedelta(days=warranty_days) if warranty_days else None
-    _audited(service, actor=actor, reason=reason or "activated").save()
+    if service.warranty_end is None:
+        service.warranty_end = _warranty_end(service.product, start=today)
+    audited(service, actor=actor, reason=reason or "activated").save()
     return service
+
+
+def service_set_warranty_start(
+    *, service: Service, start: date, actor: User, reason: str
+) -> Service:
+    """H7: the warranty of ``service`` now runs from ``start`` for its product's
+    warranty days (a custom project's: from its estimated, then its real delivery).
+    Audited with the actor and the reason."""
+    with transaction.atomic():
+        locked = Service.objects.select_for_update(of=("self",)).select_related("product")
+        locked = locked.get(pk=service.pk)
+        locked.warranty_end = _warranty_end(locked.product, start=start)
+        audited(locked, actor=actor, reason=reason).save(update_fields=["warranty_end"])
+    return locked
 
 
 def services_activate_for_invoice(*, invoice, actor: User | None) -> None:
@@ -186,13 +270,17 @@ def services_activate_for_invoice(*, invoice, actor: User | None) -> None:
             service.status_reason = _(
                 "Paid. Waiting for identity verification before activation (K8)."
             )
-            _audited(service, actor=actor, reason="waiting for identity").save()
+            audited(service, actor=actor, reason="waiting for identity").save()
         else:
             service_activate(service=service, actor=actor, reason=f"invoice {invoice} paid")
 
 
 def services_activate_waiting(*, customer: Customer, actor: User | None) -> int:
-    """K8: once the identity is verified, activate the paid services that waited for it."""
+    """K8: once the identity is verified, activate the paid services that waited for it.
+
+    Each is claimed by a conditional UPDATE (still pending → active), as staff
+    activation claims it (``service_activate_by_staff``): a service that staff
+    activated meanwhile is left as they activated it, not started a second time."""
     from invoices.models import Invoice
 
     waiting = (
@@ -203,17 +291,25 @@ def services_activate_waiting(*, customer: Customer, actor: User | None) -> int:
         )
         .select_related("product__group")
         .distinct()
+        .order_by("pk")
     )
     count = 0
     for service in waiting:
-        service_activate(service=service, actor=actor, reason="identity verified")
-        count += 1
+        with transaction.atomic():
+            claimed = Service.objects.filter(pk=service.pk, status=Service.Status.PENDING).update(
+                status=Service.Status.ACTIVE
+            )
+            if claimed:
+                service_activate(service=service, actor=actor, reason="identity verified")
+                count += claimed
     return count
 
 
 def service_set_status(*, service: Service, status: str, actor: User, reason: str) -> Service:
     """Staff move a service between statuses (suspend, unsuspend, cancel, expire),
-    always with a reason that is audited and shown to the customer."""
+    always with a reason that is audited and shown to the customer. Restoring a
+    suspended service waives its overdue invoices for the overdue run
+    (``invoices.services.suspension_waive``)."""
     if not reason.strip():
         raise ValidationError(_("Say why, so the customer knows."))
     allowed = {
@@ -233,7 +329,75 @@ def service_set_status(*, service: Service, status: str, actor: User, reason: st
                     "new": Service.Status(status).label.lower(),
                 }
             )
+        if status == Service.Status.ACTIVE:
+            # Re-activated by staff while invoices are overdue: recorded, so that the
+            # overdue run does not suspend it again for them.
+            from invoices.services import suspension_waive
+
+            suspension_waive(service=locked, staff=actor, reason=reason.strip())
+            locked.suspended_for = None
         locked.status = status
         locked.status_reason = reason.strip() if status != Service.Status.ACTIVE else ""
-        _audited(locked, actor=actor, reason=f"{status}: {reason.strip()}").save()
+        audited(locked, actor=actor, reason=f"{status}: {reason.strip()}").save()
     return locked
+
+
+def service_activate_by_staff(
+    *, service: Service, staff: User, reason: str, override: bool = False
+) -> Service:
+    """H1, K3, K8: staff activate a pending service now, with a reason that is audited.
+    Refused while its invoice is not paid (K3) or while its product needs a verified
+    identity the customer does not have (K8), unless staff ``override`` the checks:
+    then the reason is recorded as the override.
+
+    A conditional UPDATE (still pending → active) decides, so two staff at once
+    activate it once; ``service_activate`` then sets its period and warranty."""
+    from invoices.models import Invoice
+
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Say why the service is activated now."))
+    with transaction.atomic():
+        current = Service.objects.select_related("product__group", "customer").get(pk=service.pk)
+        if not override and current.status == Service.Status.PENDING:
+            invoices = Invoice.objects.filter(lines__service=current).distinct()
+            if not invoices.filter(status=Invoice.Status.PAID).exists():
+                unpaid = invoices.order_by("issue_date", "pk").first()
+                if unpaid is None:
+                    raise ValidationError(
+                        _(
+                            "This service has no invoice, so nothing has been paid for it: "
+                            'use the action "Activate now (override the checks)" with the '
+                            "reason for it."
+                        )
+                    )
+                raise ValidationError(
+                    _(
+                        "Invoice %(number)s of this service is not paid: approve its payment "
+                        'first, or use the action "Activate now (override the checks)" with '
+                        "the reason for it."
+                    )
+                    % {"number": unpaid.number}
+                )
+            if (
+                _needs_verified_identity(current)
+                and not identity_state(customer=current.customer).verified
+            ):
+                raise ValidationError(
+                    _(
+                        "This product needs a verified identity (K8) and the customer's is not "
+                        "verified yet: verify the identity documents first, or use the action "
+                        '"Activate now (override the checks)" with the reason for it.'
+                    )
+                )
+        claimed = Service.objects.filter(pk=current.pk, status=Service.Status.PENDING).update(
+            status=Service.Status.ACTIVE
+        )
+        if not claimed:
+            current.refresh_from_db(fields=["status"])
+            raise ValidationError(
+                _("This service is %(status)s, not pending: there is nothing to activate.")
+                % {"status": current.get_status_display().lower()}
+            )
+        audit = f"activated by staff (override: {reason})" if override else f"activated: {reason}"
+        return service_activate(service=current, actor=staff, reason=audit)

@@ -1,7 +1,5 @@
 """Catalogue → cart → checkout (K2, K9), and the customer's services (H1)."""
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -115,7 +113,7 @@ class CheckoutView(ResponsibleRequiredMixin, FormView):
         context["first_payment"] = sum((item.first_payment for item in items), 0)
         context["totals"] = compute_totals(
             [line for item in items for line in item.lines],
-            ppn_rate=Decimal(str(settings.PPN_RATE)),
+            ppn_rate=settings.PPN_RATE,
         )
         return context
 

@@ -20,6 +20,17 @@ def _long_enough(value: str, minimum: int = MIN_TEXT) -> str:
     return value.strip()
 
 
+def put_errors_on_form(form, exc: forms.ValidationError) -> None:
+    """A service's refusal on the form, beside the field it names when the field is
+    shown; otherwise above the form (a hidden field's error would not be seen)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        shown = field in form.fields and not form.fields[field].widget.is_hidden
+        form.add_error(field if shown else None, errors)
+
+
 class _Form(forms.Form):
     submit_label = _("Send request")
 

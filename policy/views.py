@@ -10,10 +10,15 @@ from django.views.generic import FormView
 from core.downloads import private_file_response
 from customers.mixins import CustomerRequiredMixin
 from customers.models import Role
-from customers.views import add_form_errors
 from orders.selectors import service_of
 from policy import selectors, services
-from policy.forms import DeferralForm, MigrationForm, ServiceChangeForm, TechnicalChangeForm
+from policy.forms import (
+    DeferralForm,
+    MigrationForm,
+    ServiceChangeForm,
+    TechnicalChangeForm,
+    put_errors_on_form,
+)
 
 
 class ServiceRequestView(CustomerRequiredMixin, FormView):
@@ -43,7 +48,7 @@ class ServiceRequestView(CustomerRequiredMixin, FormView):
         except services.TooLate as late:
             return self.offer_next_period(form, late)
         except ValidationError as exc:
-            add_form_errors(form, exc)
+            put_errors_on_form(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, self.success_message)
         return redirect("orders:service", pk=self.service.pk)
@@ -52,9 +57,18 @@ class ServiceRequestView(CustomerRequiredMixin, FormView):
         """K4, K5: keep what was typed and offer the earliest period still open."""
         data = self.request.POST.copy()
         data["period_start"] = late.earliest.start.isoformat()
+        data.update(self.carried_to(form, late))
         offer = self.get_form_class()(data=data, **self._extra_form_kwargs())
         offer.is_valid()
-        return self.render_to_response(self.get_context_data(form=offer, late=late))
+        return self.render_to_response(
+            self.get_context_data(form=offer, late=late, **self.offer_context)
+        )
+
+    offer_context: dict = {}
+
+    def carried_to(self, form, late) -> dict:
+        """What else changes in the form when it is offered for ``late.earliest``."""
+        return {}
 
     def _extra_form_kwargs(self):
         return {}
@@ -69,6 +83,15 @@ class DeferralView(ServiceRequestView):
     allowed_roles = (Role.RESPONSIBLE, Role.BILLING)
     form_class = DeferralForm
     title = _("Ask to defer a payment")
+
+    def carried_to(self, form, late) -> dict:
+        """K4: the proposed payment date moves with the period (shown to the customer)."""
+        typed = form.cleaned_data["proposed_due_date"]
+        offered = services.offered_due_date(service=self.service, late=late, proposed=typed)
+        if offered == typed:
+            return {}
+        self.offer_context = {"date_moved": {"typed": typed, "offered": offered}}
+        return {"proposed_due_date": offered.isoformat()}
 
     def submit(self, form):
         services.deferral_submit(

@@ -1,6 +1,7 @@
 """Settings shared by every environment; each value comes from the environment
 (django-environ) with a default that works on a fresh machine."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -257,14 +258,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The schedule lives in django-celery-beat's tables, edited by staff in admin; the data
+# migration invoices/0012_beat_schedule creates it. No CELERY_BEAT_SCHEDULE here: beat
+# would write it over the staff's edits at every start.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Installed into django-celery-beat's tables at start-up; editable in admin afterwards.
-CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {"task": "core.heartbeat", "schedule": 60.0},
-    "billing-reminders": {"task": "invoices.sweep_reminders", "schedule": 60.0},
-    "billing-recurring-invoices": {"task": "invoices.issue_recurring_invoices", "schedule": 900.0},
-    "billing-overdue": {"task": "invoices.handle_overdue", "schedule": 3600.0},
-}
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # History is read-only in the admin: a "revert" would bypass the services (the POST is
@@ -297,7 +294,7 @@ LOGGING = {
 }
 
 # Billing
-PPN_RATE = env.float("PPN_RATE", default=0.11)
+PPN_RATE = Decimal(env.str("PPN_RATE", default="0.11"))  # money is Decimal, never float
 INVOICE_DUE_DAYS = env.int("INVOICE_DUE_DAYS", default=7)
 # Recurring invoices are issued this many days before their period starts.
 INVOICE_LEAD_DAYS = env.int("INVOICE_LEAD_DAYS", default=14)

@@ -5,11 +5,13 @@ second browser context, in the order a real customer meets the rule:
 
 * K4: the customer's monthly hosting was activated on 1 November 2026, so its
   invoices come on the 18th, for periods starting on the 1st. On 19 November the
-  service page names the deadlines; the customer asks to defer a payment for the
-  default (next) period, whose deadline has passed, and is refused with the missed
-  deadline and the dates of the earliest period still open (1 February 2027,
-  requests until 19 December 2026). Nothing typed is lost: one more click sends the
-  same request for that period, and it waits for staff.
+  December invoice is already out (18 November), so the service page counts from
+  the next invoice not yet issued: January's, on 18 December, whose deadline was 18
+  November. The customer asks to defer that payment to 20 January and is refused
+  with the missed deadline and the dates of the earliest period still open (1
+  February 2027, requests until 19 December 2026). Nothing typed is lost, and the
+  payment date moves with the period, to 20 February (shown): one more click sends
+  the same request for that period, and it waits for staff.
 * The February invoice is issued by the recurring run (due 7 days after issue).
 * Staff approve the deferral with the admin action "approve" and a reason; the
   invoice's due date moves to the proposed date, audited; the responsible contact
@@ -68,8 +70,9 @@ DOMAIN = "warungdewi.com"
 ACTIVATED = datetime(2026, 11, 1, 10, tzinfo=WIB)
 BROWSING = datetime(2026, 11, 19, 10, tzinfo=WIB)  # the day after January's deadline
 FEBRUARY = date(2027, 2, 1)  # the earliest period still open on 19 November
-REASON = "Our biggest client pays us at the end of February this year."
-PROPOSED = date(2027, 2, 25)
+REASON = "Our biggest client pays us late this winter."
+TYPED = date(2027, 1, 20)  # inside the missed January period
+PROPOSED = date(2027, 2, 20)  # the same day in the February period offered
 STAFF_REASON = "Long-standing customer, always paid on time."
 
 
@@ -158,8 +161,9 @@ def see_deadlines(page: Page, base_url: str, shot, *, service: Service) -> None:
     period is the earliest one still open."""
     page.goto(f"{base_url}/services/{service.pk}/")
     deadlines = page.get_by_test_id("deadlines")
-    expect(deadlines).to_contain_text("period starting 1 December 2026")
-    expect(deadlines).to_contain_text("until 19 October 2026")
+    expect(deadlines).to_contain_text("period starting 1 January 2027")
+    expect(deadlines).to_contain_text("issued on 18 December 2026")
+    expect(deadlines).to_contain_text("until 18 November 2026")
     expect(deadlines).to_contain_text("starts on 1 February 2027")
     expect(deadlines).to_contain_text("requests until 19 December 2026")
     expect(page.get_by_test_id("deferral")).to_have_count(0)
@@ -167,24 +171,28 @@ def see_deadlines(page: Page, base_url: str, shot, *, service: Service) -> None:
 
 
 def ask_too_late(page: Page, base_url: str, shot, *, service: Service) -> None:
-    """K4: asked for the default (next) period, the request is refused with the
-    deadline that was missed and the next period's dates; what was typed stays."""
+    """K4: asked for the default period (the next invoice not yet issued), the request
+    is refused with the deadline that was missed and the next period's dates; what was
+    typed stays, and the payment date moves to the same day in the offered period."""
     page.get_by_role("link", name="Defer a payment").click()
     expect(page).to_have_url(f"{base_url}/services/{service.pk}/deferral/")
     expect(page.get_by_test_id("too-late")).to_have_count(0)
     page.fill("textarea[name='reason']", REASON)
-    page.fill("input[name='proposed_due_date']", PROPOSED.isoformat())
+    page.fill("input[name='proposed_due_date']", TYPED.isoformat())
     shot(page, "deferral-form")
     page.locator("#submit-id-submit").click()
 
     refusal = page.get_by_test_id("too-late")
     expect(refusal).to_be_visible()
-    expect(refusal).to_contain_text("invoice of 18 November 2026")
-    expect(refusal).to_contain_text("period starting 1 December 2026")
-    expect(refusal).to_contain_text("had to reach us by 19 October 2026")
+    expect(refusal).to_contain_text("invoice of 18 December 2026")
+    expect(refusal).to_contain_text("period starting 1 January 2027")
+    expect(refusal).to_contain_text("had to reach us by 18 November 2026")
     expect(refusal).to_contain_text("starts on 1 February 2027")
     expect(refusal).to_contain_text("its deadline is 19 December 2026")
     expect(page.locator("textarea[name='reason']")).to_have_value(REASON)
+    moved = page.get_by_test_id("date-moved")
+    expect(moved).to_contain_text("20 January 2027")
+    expect(moved).to_contain_text("is now 20 February 2027")
     expect(page.locator("input[name='proposed_due_date']")).to_have_value(PROPOSED.isoformat())
     expect(page.locator("input[name='period_start']")).to_have_value(FEBRUARY.isoformat())
     expect(page.locator(".invalid-feedback")).to_have_count(0)
@@ -198,7 +206,7 @@ def submit_for_the_next_period(page: Page, base_url: str, shot, *, service: Serv
     expect(page.locator(".alert-success")).to_contain_text("Your request was sent")
     deferral = page.get_by_test_id("deferral")
     expect(deferral).to_have_count(1)
-    expect(deferral).to_contain_text("period starting 1 February 2027, pay by 25 February 2027")
+    expect(deferral).to_contain_text("period starting 1 February 2027, pay by 20 February 2027")
     expect(deferral).to_contain_text("Waiting for our staff")
     shot(page, "deferral-waiting")
 
@@ -322,10 +330,10 @@ def test_k4_late_deferral_goes_to_the_next_period_and_staff_approval_moves_the_d
         [decision] = [m for m in mail.outbox if STAFF_REASON in m.body]
         assert decision.to == [EMAIL]
         assert DOMAIN in decision.subject
-        assert "25 Februari 2027" in decision.body, decision.body  # language "id"
+        assert "20 Februari 2027" in decision.body, decision.body  # language "id"
         assert f"/services/{service.pk}/" in decision.body
 
         page.reload()
         see_invoice_due(
-            page, base_url, shot, invoice=invoice, due="25 February 2027", step="invoice-deferred"
+            page, base_url, shot, invoice=invoice, due="20 February 2027", step="invoice-deferred"
         )

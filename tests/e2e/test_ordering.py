@@ -172,7 +172,7 @@ def see_invoice(page: Page, shot, *, invoice: Invoice) -> None:
     expect(page.locator("h1")).to_have_text(f"Invoice {invoice.number}")
     expect(page.locator(".alert-success")).to_contain_text(invoice.number)
     expect(page.get_by_test_id("invoice-status")).to_have_text("Unpaid")
-    # The total plus the three-digit unique code (kode unik), as Indonesians write it.
+    # The total plus the unique code (kode unik), written as Indonesians write amounts.
     to_transfer = f"Rp 111.{invoice.unique_code:03d}"
     expect(page.get_by_test_id("amount-to-transfer")).to_have_text(to_transfer)
     expect(page.locator("main")).to_contain_text(f"{PRODUCT_NAME} 10 GB — {DOMAIN}")

@@ -125,17 +125,23 @@ def test_h6_payment_confirmation_links_to_help(place, customer_client):
 
 
 def test_h6_a_deadline_refusal_links_to_help(customer_client, contact):
-    """The policy request form (K4, K5 refusals) links the help centre when it exists."""
-    from django.template.loader import render_to_string
+    """H6, K4: the real refusal of a late deferral links the help article on the
+    30-day rule (``mengapa-30-hari``), not the help index."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
 
-    service = ServiceFactory(customer=contact.customer)
-    html = render_to_string(
-        "policy/request_form.html",
-        {
-            "service": service,
-            "title": "x",
-            "late": {"message": "Too late", "earliest": {"start": None}},
-            "blocker": "stop",
-        },
+    import time_machine
+
+    service = ServiceFactory(
+        customer=contact.customer,
+        period_anchor=date(2026, 11, 1),
+        invoice_anchor=date(2026, 10, 18),
     )
-    assert f'href="{INDEX}"' in html
+    late = datetime(2026, 11, 19, 10, tzinfo=ZoneInfo("Asia/Jakarta"))
+    with time_machine.travel(late, tick=False):
+        html = customer_client.post(
+            reverse("policy:deferral", args=[service.pk]),
+            {"reason": "Our client pays us late this quarter.", "proposed_due_date": "2027-01-20"},
+        ).content.decode()
+    assert 'data-testid="too-late"' in html
+    assert f'href="{reverse("help:article", args=["mengapa-30-hari"])}"' in html

@@ -1,6 +1,10 @@
 """K3 and H3: invoices, payment confirmation, approval exactly once, receipts."""
 
 import io
+import os
+import re
+import subprocess
+import sys
 import threading
 from datetime import date, timedelta
 from decimal import Decimal
@@ -11,6 +15,8 @@ from django.core import mail
 from django.db import close_old_connections, connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from pypdf import PdfReader
 
 from customers.models import IdentityDocument
@@ -66,6 +72,18 @@ def test_ppn_is_11_percent_of_taxable_lines_rounded_to_the_rupiah():
     assert totals.total == totals.subtotal + totals.ppn_amount
 
 
+def test_ppn_rate_is_read_as_a_decimal(settings):
+    """Money is Decimal: the rate from the environment is never a float on its way."""
+    assert isinstance(settings.PPN_RATE, Decimal)
+    assert str(settings.PPN_RATE) == "0.11"
+    read = subprocess.run(
+        [sys.executable, "-c", "from masternet.settings import base; print(repr(base.PPN_RATE))"],
+        env={**os.environ, "PPN_RATE": "0.115"},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert read.stdout.strip() == "Decimal('0.115')"
+
+
 def test_invoice_numbers_are_sequential_per_year(customer):
     lines = [LineSpec("x", Decimal("1000"))]
     numbers = [
@@ -77,7 +95,7 @@ def test_invoice_numbers_are_sequential_per_year(customer):
     )
     assert numbers == ["INV/2026/000001", "INV/2026/000002", "INV/2026/000003", "INV/2027/000001"]
     codes = list(Invoice.objects.order_by("pk").values_list("unique_code", flat=True))
-    assert codes == [2, 3, 4, 2]
+    assert codes == [1, 2, 3, 4]  # K3: the smallest code that no unpaid invoice of the total has
 
 
 @pytest.mark.postgres
@@ -139,10 +157,14 @@ def test_k3_confirmation_marks_the_invoice_waiting(place, customer_client, bank)
     assert response.status_code == 302
     confirmation = PaymentConfirmation.objects.get()
     assert confirmation.status == PaymentConfirmation.Status.PENDING
-    page = customer_client.get(reverse("invoices:list")).content.decode()
-    assert 'data-testid="invoice-status"' in page
+    listing = customer_client.get(reverse("invoices:list"))
+    with translation.override(listing.wsgi_request.LANGUAGE_CODE):
+        waiting = gettext("Waiting for verification")
+    badges = re.findall(r'data-testid="invoice-status">([^<]*)<', listing.content.decode())
+    assert badges == [waiting]  # not "unpaid": the customer sees their confirmation waits
     detail = customer_client.get(reverse("invoices:detail", args=[invoice.pk]))
     assert detail.context["awaiting_verification"] is True
+    assert f'data-testid="invoice-status">{waiting}<' in detail.content.decode()
 
 
 def test_k3_bad_proof_is_refused_and_keeps_what_was_typed(place, customer_client, bank):
@@ -181,6 +203,7 @@ def test_k3_future_transfer_date_is_explained(place, customer_client, bank):
     assert "transfer_date" in response.context["form"].errors
 
 
+@time_machine.travel("2026-11-10 10:00 +07:00", tick=False)
 def test_k3_approval_pays_activates_and_issues_a_receipt(
     place, verified, staff_user, customer_client, django_capture_on_commit_callbacks
 ):
@@ -193,13 +216,10 @@ def test_k3_approval_pays_activates_and_issues_a_receipt(
     assert payment.amount == invoice.amount_paid
     service = Service.objects.get()
     assert service.status == Service.Status.ACTIVE
-    assert (
-        service.period_end
-        == service.period_start.replace(month=service.period_start.month % 12 + 1)
-        - timedelta(days=1)
-        or service.period_end
-    )
-    assert service.warranty_end == service.period_start + timedelta(days=30)
+    # H1: a monthly period from the day of activation to the day before the same date.
+    assert (service.period_start, service.period_end) == (date(2026, 11, 10), date(2026, 12, 9))
+    assert service.next_due_date == date(2026, 12, 10)
+    assert service.warranty_end == date(2026, 12, 10)  # H7: 30 days of warranty
     receipt = payment.receipt
     assert receipt.number.startswith("KW/")
     message = mail.outbox[-1]

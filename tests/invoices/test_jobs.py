@@ -142,6 +142,90 @@ def test_k5_approved_upgrade_sets_the_plan_and_price_of_its_period(service, veri
     assert "10 GB" in january.lines.get().description
 
 
+def test_k5_an_old_upgrade_is_not_replayed_over_a_later_mid_period_upgrade(
+    service, verified, staff_user
+):
+    """The probe: an upgrade to B approved for January, then on 10 January an override
+    upgrade to C applied at once. The run of 18 January bills February at C's price and
+    leaves the service on C (it billed B and set the service back to B)."""
+    b = PlanFactory(product=service.product, name="10 GB", price=Decimal("200000"))
+    c = PlanFactory(product=service.product, name="20 GB", price=Decimal("300000"))
+    with at(date(2026, 11, 10)):
+        change = policy.service_change_submit(
+            service=service, requested_by=verified.user, kind="upgrade", new_plan=b,
+            period_start=date(2027, 1, 1),
+        )  # fmt: skip
+        policy.service_change_decide(change=change, staff=staff_user, approve=True)
+    for day in (date(2026, 11, 18), date(2026, 12, 18), date(2027, 1, 2)):
+        jobs.issue_recurring_invoices(today=day)
+    service.refresh_from_db()
+    assert (service.plan, service.period_start) == (b, date(2027, 1, 1))
+    with at(date(2027, 1, 10)):
+        now = policy.service_change_submit(
+            service=service, requested_by=staff_user, kind="upgrade", new_plan=c,
+            override_reason="Customer's shop launch",
+        )  # fmt: skip
+        policy.service_change_decide(
+            change=now, staff=staff_user, approve=True, effective_immediately=True,
+            override_reason="Customer's shop launch",
+        )  # fmt: skip
+    jobs.issue_recurring_invoices(today=date(2027, 1, 18))
+    february = Invoice.objects.get(service=service, period_start=date(2027, 2, 1))
+    assert february.subtotal == Decimal("300000.00")
+    assert "20 GB" in february.lines.get().description
+    service.refresh_from_db()
+    assert (service.plan, service.recurring_price) == (c, Decimal("300000.00"))
+
+
+def test_k5_an_add_on_recurs_from_its_period_on(service, verified, staff_user):
+    with at(date(2026, 11, 10)):
+        change = policy.service_change_submit(
+            service=service, requested_by=verified.user, kind="addon",
+            addon_description="Extra IP", period_start=date(2027, 1, 1),
+        )  # fmt: skip
+        policy.service_change_decide(
+            change=change, staff=staff_user, approve=True, addon_price=Decimal("25000")
+        )
+    for day in (date(2026, 11, 18), date(2026, 12, 18), date(2027, 1, 18)):
+        jobs.issue_recurring_invoices(today=day)
+    december, january, february = Invoice.objects.filter(service=service).order_by("period_start")
+    assert [december.subtotal, january.subtotal, february.subtotal] == [
+        Decimal("100000.00"),
+        Decimal("125000.00"),
+        Decimal("125000.00"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "product", "period", "addon"),
+    [
+        ("en", "Cloud hosting", "(1 Dec 2026 – 31 Dec 2026)", "Add-on: Extra IP"),
+        ("id", "Hosting awan", "(1 Des 2026 – 31 Des 2026)", "Tambahan: Extra IP"),
+    ],
+)
+def test_recurring_lines_are_written_in_the_responsible_contacts_language(
+    service, verified, staff_user, language, product, period, addon
+):
+    """K7: the responsible contact receives the invoice; its lines are in their language."""
+    service.product.name_en, service.product.name_id = "Cloud hosting", "Hosting awan"
+    service.product.save()
+    verified.user.language = language
+    verified.user.save()
+    with at(date(2026, 11, 10)):
+        change = policy.service_change_submit(
+            service=service, requested_by=staff_user, kind="addon", addon_description="Extra IP",
+            period_start=date(2026, 12, 1), override_reason="agreed by phone",
+        )  # fmt: skip
+        policy.service_change_decide(
+            change=change, staff=staff_user, approve=True, addon_price=Decimal("25000"),
+            override_reason="agreed by phone",
+        )  # fmt: skip
+    jobs.issue_recurring_invoices(today=date(2026, 11, 18))
+    plan_line, addon_line = Invoice.objects.get(service=service).lines.all()
+    assert plan_line.description.startswith(product) and period in plan_line.description
+    assert addon_line.description == f"{addon} {period}"
+
+
 def test_k5_cancellation_at_period_end_stops_invoicing(service, verified, staff_user):
     with at(date(2026, 11, 10)):
         change = policy.service_change_submit(
@@ -175,6 +259,75 @@ def test_periods_roll_forward(service):
     jobs.issue_recurring_invoices(today=date(2026, 12, 2))
     service.refresh_from_db()
     assert (service.period_start, service.period_end) == (date(2026, 12, 1), date(2026, 12, 31))
+
+
+def test_rolling_the_periods_keeps_a_plan_committed_meanwhile(terms):
+    """H1, K5: while the job rolls the first service's period, staff upgrade the second
+    (the post_save hook stands in for their commit, in between): the job writes only
+    the period, so the second keeps its new plan and price, in its history too."""
+    from django.db.models.signals import post_save
+
+    from orders.models import Order
+    from tests.factories import ContactFactory, ProductFactory
+
+    customer = ContactFactory(accepted_terms=terms).customer
+    product = ProductFactory()
+    plan = PlanFactory(product=product)
+    bigger = PlanFactory(product=product, name="10 GB", price=200000)
+    order = Order.objects.create(
+        customer=customer, placed_by=customer.contacts.get().user,
+        aup_accepted_at=datetime(2026, 11, 1, tzinfo=WIB), aup_version="x",
+    )  # fmt: skip
+    first, second = (
+        Service.objects.create(
+            customer=customer,
+            order=order,
+            product=product,
+            plan=plan,
+            cycle="monthly",
+            recurring_price=plan.price,
+            status="active",
+            period_start=date(2026, 11, 1),
+            period_end=date(2026, 11, 30),
+            period_anchor=date(2026, 11, 1),
+            invoice_anchor=date(2026, 10, 18),
+        )  # fmt: skip
+        for _ in range(2)
+    )
+
+    def upgrade_the_other(sender, instance, update_fields=None, **kwargs):
+        if instance.pk == first.pk and update_fields:
+            Service.objects.filter(pk=second.pk).update(plan=bigger, recurring_price=200000)
+
+    post_save.connect(upgrade_the_other, sender=Service)
+    try:
+        jobs.issue_recurring_invoices(today=date(2026, 12, 2))
+    finally:
+        post_save.disconnect(upgrade_the_other, sender=Service)
+    second.refresh_from_db()
+    assert (second.plan, second.recurring_price) == (bigger, Decimal("200000"))
+    assert (second.period_start, second.period_end) == (date(2026, 12, 1), date(2026, 12, 31))
+    assert second.history.first().plan == bigger
+
+
+def test_payment_approval_locks_the_service_before_the_invoice(place, verified, staff_user):
+    """The lock order (invoices.services): service rows, then the invoice, as a K5
+    decision takes them; the other order would let the two deadlock."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    invoice = place()
+    proof = upload("p.png", png_bytes())
+    confirmation = billing.payment_confirmation_submit(
+        invoice=invoice, submitted_by=verified.user, bank_name="BCA", sender_account_name="Budi",
+        amount=invoice.amount_to_transfer, transfer_date=invoice.issue_date,
+        to_account=BankAccount.objects.get(), proof=proof, proof_kind=detect_scan_kind(proof),
+    )  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        billing.payment_approve(confirmation=confirmation, staff=staff_user)
+    locks = [q["sql"].split(" FROM ")[1].split()[0] for q in queries if "FOR UPDATE" in q["sql"]]
+    assert '"invoices_invoice"' in locks and '"orders_service"' in locks, locks
+    assert locks.index('"orders_service"') < locks.index('"invoices_invoice"'), locks
 
 
 @pytest.mark.parametrize(
@@ -288,6 +441,42 @@ def test_overdue_services_are_suspended_and_restored_by_payment(
         _pay(invoice, verified.user, staff_user)
     service.refresh_from_db()
     assert service.status == Service.Status.ACTIVE and not service.status_reason
+
+
+def test_a_service_staff_restored_is_not_suspended_again_for_the_same_invoice(
+    service, verified, staff_user, django_capture_on_commit_callbacks
+):
+    """Staff re-activate a suspended service (a promise to pay, say): the hourly overdue
+    run respects that for the invoice it was suspended for; a later invoice that goes
+    unpaid suspends it again."""
+    from invoices.models import SuspensionWaiver
+    from orders.services import service_set_status
+
+    jobs.issue_recurring_invoices(today=date(2026, 11, 18))
+    december = Invoice.objects.get(service=service)
+    late = december.due_date + timedelta(days=8)
+    jobs.handle_overdue(today=late)
+    service.refresh_from_db()
+    assert service.status == Service.Status.SUSPENDED
+    with at(late):
+        service_set_status(
+            service=service, status=Service.Status.ACTIVE, actor=staff_user,
+            reason="Promised to pay on the 20th",
+        )  # fmt: skip
+    waiver = SuspensionWaiver.objects.get()
+    assert (waiver.service, waiver.invoice, waiver.waived_by) == (service, december, staff_user)
+    assert waiver.reason == "Promised to pay on the 20th"
+    for hour in range(3):
+        assert jobs.handle_overdue(today=late + timedelta(days=hour)).done == []
+    service.refresh_from_db()
+    assert service.status == Service.Status.ACTIVE and service.suspended_for is None
+
+    jobs.issue_recurring_invoices(today=date(2026, 12, 18))
+    january = Invoice.objects.get(service=service, period_start=date(2027, 1, 1))
+    result = jobs.handle_overdue(today=january.due_date + timedelta(days=8))
+    assert len(result.done) == 1 and january.number in result.done[0]
+    service.refresh_from_db()
+    assert (service.status, service.suspended_for) == (Service.Status.SUSPENDED, january)
 
 
 def test_termination_is_only_listed_for_staff(service):

@@ -1,6 +1,7 @@
 """K4, K5: the notice rule and billing periods, across month ends, 29 February and
 every billing cycle (property tests with hypothesis, plus the named edge dates)."""
 
+import calendar
 from datetime import date, timedelta
 
 import pytest
@@ -104,9 +105,61 @@ def test_earliest_open_period_is_the_first_still_in_time(first, cycle, lead, off
     period = schedule.earliest_open_period(today)
     assert in_time(today=today, issue_date=period.issue_date)
     assert period.start > today
-    if period.index > schedule.next_period(today).index:
+    assert period.index >= schedule.next_to_invoice(today).index
+    if period.index > schedule.next_to_invoice(today).index:
         earlier = schedule.period(period.index - 1)
         assert not in_time(today=today, issue_date=earlier.issue_date)
+
+
+@given(
+    first=days, cycle=st.sampled_from(CYCLES), lead=st.integers(0, 28), offset=st.integers(0, 2000)
+)
+def test_next_to_invoice_is_the_first_invoice_not_issued_yet(first, cycle, lead, offset):
+    """K4, K5: the deadline counts from the next invoice issue date: the first period
+    whose invoice is issued after today, never one already sent."""
+    schedule = Schedule.starting(first_day=first, cycle=cycle, lead_days=lead)
+    today = first + timedelta(days=offset)
+    period = schedule.next_to_invoice(today)
+    assert period.issue_date > today
+    if period.index:
+        assert schedule.period(period.index - 1).issue_date <= today
+
+
+def test_next_to_invoice_between_an_issue_date_and_its_period():
+    """K4, K5: on 19 November the December invoice (18 November) is already sent: the
+    next invoice is January's, issued 18 December, asked about by 18 November."""
+    schedule = Schedule.starting(first_day=date(2026, 11, 1), cycle="monthly", lead_days=14)
+    on_the_19th = schedule.next_to_invoice(date(2026, 11, 19))
+    assert (on_the_19th.start, on_the_19th.issue_date, on_the_19th.deadline) == (
+        date(2027, 1, 1),
+        date(2026, 12, 18),
+        date(2026, 11, 18),
+    )
+    assert schedule.next_to_invoice(date(2026, 11, 18)).start == date(2027, 1, 1)
+    assert schedule.next_to_invoice(date(2026, 11, 17)).start == date(2026, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("day", "periods", "expected"),
+    [
+        (date(2027, 1, 20), 1, date(2027, 2, 20)),
+        (date(2027, 1, 31), 1, date(2027, 2, 28)),
+        (date(2027, 1, 31), 2, date(2027, 3, 31)),
+        (date(2027, 1, 20), 0, date(2027, 1, 20)),
+    ],
+)
+def test_same_day_periods_later_clamps_to_the_month_end(day, periods, expected):
+    schedule = Schedule.starting(first_day=date(2026, 11, 1), cycle="monthly", lead_days=14)
+    assert schedule.shift(day, periods=periods) == expected
+
+
+@given(day=days, periods=st.integers(0, 12), cycle=st.sampled_from(CYCLES))
+def test_shift_moves_by_whole_cycles(day, periods, cycle):
+    schedule = Schedule.starting(first_day=date(2026, 1, 31), cycle=cycle, lead_days=14)
+    moved = schedule.shift(day, periods=periods)
+    months = (moved.year - day.year) * 12 + moved.month - day.month
+    assert months == periods * schedule.months
+    assert moved.day == min(day.day, calendar.monthrange(moved.year, moved.month)[1])
 
 
 @given(first=days, cycle=st.sampled_from(CYCLES), offset=st.integers(0, 3000))

@@ -5,11 +5,13 @@ server accepted.
 The sweep runs as ``manage.py run_billing --job reminders`` and the workers as
 ``celery -A masternet worker``, each a separate process on pytest's test database
 (the tests commit their rows: ``transaction=True``) with a Redis database of its own
-(db 5, emptied first; 6, 7, ... under pytest-xdist). Shown here: a due reminder
-arrives once; a worker killed (SIGKILL) in the middle of sending leaves the message
-unacknowledged, a new worker takes it back and the reminder is delivered once; an
-SMTP server that is down is retried until it is back; two sweeps at once send
-nothing twice.
+(REDIS_URL's, emptied first; the next ones under pytest-xdist, never db 5, which
+benchmarks/load.py uses). Shown here: a due reminder arrives once; a worker killed
+(SIGKILL) in the middle of sending leaves the message unacknowledged, a new worker takes
+it back and the reminder is delivered once; an SMTP server that is down is retried until
+it is back; two sweeps at once send nothing twice. The limit of "once": a worker killed
+after the server's "250" and before it marked the reminder sent delivers it again, with
+the same Message-ID.
 """
 
 import asyncio
@@ -27,6 +29,7 @@ from email import policy as email_policy
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
+import psycopg
 import pytest
 import redis
 from aiosmtpd.controller import Controller
@@ -37,9 +40,17 @@ from invoices.models import Reminder, ReminderKind
 from tests.conftest import redis_url
 
 ROOT = Path(__file__).resolve().parents[2]
-# A Redis database of its own, one per pytest-xdist worker (gw0, gw1, ...), as the
-# test database is.
-BROKER_DB = 5 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+LOAD_BENCHMARK_DB = 5  # benchmarks/load.py's cache: never emptied here
+
+
+def broker_db(url: str) -> int:
+    """A Redis database of its own: REDIS_URL's, and the next ones for the other
+    pytest-xdist workers (gw1, gw2, ...), as the test database is; never db 5."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    base = int(urlparse(url).path.lstrip("/") or 0)
+    return [db for db in range(base, base + worker + 2) if db != LOAD_BENCHMARK_DB][worker]
+
+
 VISIBILITY_TIMEOUT = 2  # seconds, for the test that kills a worker
 WAIT = 60  # seconds at most for anything the workers do
 
@@ -141,7 +152,8 @@ class Services:
             f"postgres://{quote(db['USER'] or 'postgres')}{password}"
             f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
         )
-        self.broker_url = urlparse(redis_url())._replace(path=f"/{BROKER_DB}").geturl()
+        url = redis_url()
+        self.broker_url = urlparse(url)._replace(path=f"/{broker_db(url)}").geturl()
         self.broker = redis.Redis.from_url(self.broker_url)
         self.broker.flushdb()
         self.smtp_port = free_port()
@@ -356,3 +368,50 @@ def test_two_sweeps_at_once_send_nothing_twice(place, reminder_kinds, services):
     assert set(Reminder.objects.values_list("attempts", flat=True)) == {1}  # claimed once
     assert [mailbox.count(invoice.number) for invoice in invoices] == [1, 1, 1, 1]
     assert len(mailbox.messages) == len(invoices)
+
+
+def test_a_worker_killed_after_the_server_accepted_sends_it_again_with_the_same_message_id(
+    place, reminder_kinds, services
+):
+    """At most once up to the SMTP server's acceptance, not beyond: the worker dies after
+    the server's "250" but before the reminder is marked sent (its UPDATE is held back by
+    a row lock here, then dies with it). Redelivered, the reminder goes out again, with
+    the Message-ID of the first copy, so the receiving side can drop it."""
+    invoice = place()
+    mailbox = services.start_smtp(hold_first=True)
+    first = services.worker("w1", visibility_timeout=VISIBILITY_TIMEOUT)
+    services.run_sweep(week_before(invoice))
+    assert mailbox.holding.wait(WAIT), first.log  # claimed, and in the middle of DATA
+    reminder = Reminder.objects.get(invoice=invoice)
+    with psycopg.connect(services.database_url) as holder:
+        holder.execute("SELECT 1 FROM invoices_reminder WHERE id = %s FOR UPDATE", [reminder.pk])
+        mailbox.release.set()  # the server answers "250"
+        services.eventually(lambda: len(mailbox.messages) == 1, "the server to accept it")
+        services.eventually(lambda: marking_sent(), "the worker to wait to mark it sent")
+        first.kill()
+        killed_at = time.monotonic()
+        with connection.cursor() as cursor:  # its UPDATE must not commit once unblocked
+            for pid in marking_sent():
+                cursor.execute("SELECT pg_terminate_backend(%s, 10000)", [pid])
+        holder.rollback()
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (Reminder.Status.SENDING, 1)
+
+    time.sleep(max(0.0, VISIBILITY_TIMEOUT + 0.5 - (time.monotonic() - killed_at)))
+    second = services.worker("w2", visibility_timeout=VISIBILITY_TIMEOUT)
+    services.eventually(lambda: sent(invoice), "the new worker to send the reminder")
+    second.stop()
+    assert mailbox.count(invoice.number) == 2  # delivered again: the limit of "once"
+    assert {message["Message-ID"] for message in mailbox.messages} == {reminder.message_id}
+    assert reminder.message_id == f"<reminder-{reminder.pk}@masternet.co.id>"
+    assert services.waiting_in_broker() == 0
+
+
+def marking_sent() -> list[int]:
+    """The database sessions waiting on a row lock to update a reminder."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND query LIKE 'UPDATE \"invoices_reminder\"%%'"
+        )
+        return [pid for (pid,) in cursor.fetchall()]

@@ -1,48 +1,23 @@
 """K4, K5, H4, H5: the policy's requests, in time, late, and overridden by staff."""
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
 from core.validators import detect_scan_kind
-from invoices import services as billing
-from invoices.models import BankAccount, Invoice
+from invoices.models import Invoice
 from invoices.services import invoice_issue
 from orders.models import Service
 from orders.pricing import LineSpec
 from policy import services
 from policy.models import Decision, Migration, PaymentDeferral, ServiceChange, TechnicalChange
 from tests.factories import ContactFactory, PlanFactory, png_bytes, upload
-
-WIB = ZoneInfo("Asia/Jakarta")
-
-
-def at(day: date, hour=10):
-    return time_machine.travel(datetime(day.year, day.month, day.day, hour, tzinfo=WIB), tick=False)
-
-
-@pytest.fixture
-def service(place, verified, staff_user):
-    """A monthly hosting service activated on 1 November 2026: its invoices come on
-    the 18th, 14 days before each period starting on the 1st."""
-    with at(date(2026, 11, 1)):
-        invoice = place()
-        proof = upload("p.png", png_bytes())
-        confirmation = billing.payment_confirmation_submit(
-            invoice=invoice, submitted_by=verified.user, bank_name="BCA",
-            sender_account_name="Budi", amount=invoice.amount_to_transfer,
-            transfer_date=date(2026, 11, 1), to_account=BankAccount.objects.get(),
-            proof=proof, proof_kind=detect_scan_kind(proof),
-        )  # fmt: skip
-        billing.payment_approve(confirmation=confirmation, staff=staff_user)
-    return Service.objects.get()
+from tests.policy.helpers import at
 
 
 def test_the_schedule_of_a_monthly_service(service):
@@ -326,7 +301,329 @@ def test_approved_change_lookup_for_the_recurring_run(service, verified, staff_u
             period_start=date(2027, 1, 1),
         )  # fmt: skip
         services.service_change_decide(change=change, staff=staff_user, approve=True)
-    assert list(services.approved_changes(service=service, period_start=date(2027, 1, 1))) == [
+    from policy.selectors import approved_changes
+
+    assert list(approved_changes(services=[service], until=date(2027, 1, 1))) == [
         ServiceChange.objects.get()
     ]
-    assert not services.approved_changes(service=service, period_start=date(2026, 12, 1)).exists()
+    assert not approved_changes(services=[service], until=date(2026, 12, 1)).exists()
+
+
+# --- the next invoice not yet issued (K4, K5, issue 5) ----------------------------------
+
+
+def test_k4_between_an_issue_date_and_its_period_the_refusal_names_the_next_invoice(
+    service, verified
+):
+    """K4: on 19 November the December invoice was sent the day before, so the next
+    invoice is January's (18 December), whose deadline, 18 November, was just missed."""
+    from django.utils import translation
+
+    with at(date(2026, 11, 19)), translation.override("en"):
+        with pytest.raises(services.TooLate) as late:
+            _defer(service, verified.user)
+        message = late.value.messages[0]
+    assert late.value.missed.start == date(2027, 1, 1)
+    assert "invoice of 18 December 2026" in message
+    assert "period starting 1 January 2027" in message
+    assert "by 18 November 2026" in message
+    assert "19 October" not in message and "18 November 2026 (period" not in message
+    assert late.value.earliest.start == date(2027, 2, 1)
+
+
+def test_k4_the_service_page_counts_from_the_next_invoice_not_yet_issued(service, verified):
+    """K4, K5: on 19 November the page speaks of January's invoice (18 December),
+    not of December's, issued the day before."""
+    from django.utils import translation
+
+    client = Client()
+    client.force_login(verified.user)
+    client.cookies["django_language"] = "en"
+    with at(date(2026, 11, 19)), translation.override("en"):
+        text = client.get(reverse("orders:service", args=[service.pk])).content.decode()
+    assert "period starting 1 January 2027 is issued on 18 December 2026" in text
+    assert "until 18 November 2026" in text
+    assert "starts on 1 February 2027" in text and "until 19 December 2026" in text
+    assert "1 December 2026 is issued" not in text
+
+
+# --- the one-click offer carries the proposed date (K4) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "offered"),
+    [
+        ("2027-01-20", "2027-02-20"),  # inside the missed January period
+        ("2027-01-31", "2027-02-28"),  # its last day: February's last day
+        ("2027-02-25", "2027-02-25"),  # already fits February: kept
+    ],
+)
+def test_k4_the_offer_moves_the_proposed_date_by_the_periods_skipped(
+    service, verified, typed, offered
+):
+    """K4: on 19 November the January invoice's deadline has passed; a payment date meant
+    for January moves to the same day in February, the period offered, and is shown."""
+    from django.utils import translation
+
+    client = Client()
+    client.force_login(verified.user)
+    client.cookies["django_language"] = "en"
+    url = reverse("policy:deferral", args=[service.pk])
+    reason = "Our client pays us late this quarter."
+    with at(date(2026, 11, 19)), translation.override("en"):
+        html = client.post(url, {"reason": reason, "proposed_due_date": typed}).content.decode()
+        assert 'data-testid="too-late"' in html
+        assert f'name="proposed_due_date" value="{offered}"' in html
+        moved = 'data-testid="date-moved"' in html
+        assert moved == (typed != offered)
+        if moved:
+            assert date.fromisoformat(offered).strftime("%-d February 2027") in html
+        response = client.post(
+            url, {"reason": reason, "proposed_due_date": offered, "period_start": "2027-02-01"}
+        )
+    assert response.status_code == 302
+    deferral = PaymentDeferral.objects.get()
+    assert (deferral.period_start, deferral.proposed_due_date) == (
+        date(2027, 2, 1),
+        date.fromisoformat(offered),
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "offered"),
+    [
+        ("2027-02-10", "2027-03-10"),  # after January, before March's window: to March
+        ("2027-01-20", "2027-03-20"),  # inside January: two cycles on
+        ("2027-02-25", "2027-03-25"),  # on March's normal due date: a cycle on
+        ("2027-05-15", "2027-03-31"),  # past March: March's last day
+    ],
+)
+def test_k4_the_offered_date_is_one_the_offered_periods_form_accepts(
+    service, verified, typed, offered
+):
+    """K4: on 20 December, January's deadline (18 November) and February's (19
+    December) have passed: March is offered, whose invoice (18 February) is due on 25
+    February. Whatever was typed, the date offered is one the next form accepts: after
+    25 February and no later than 31 March."""
+    with at(date(2026, 12, 20)):
+        with pytest.raises(services.TooLate) as late:
+            _defer(
+                service,
+                verified.user,
+                period_start=date(2027, 1, 1),
+                proposed=date.fromisoformat(typed),
+            )
+        assert (late.value.missed.start, late.value.earliest.start) == (
+            date(2027, 1, 1),
+            date(2027, 3, 1),
+        )
+        date_offered = services.offered_due_date(
+            service=service, late=late.value, proposed=date.fromisoformat(typed)
+        )
+        assert date_offered == date.fromisoformat(offered)
+        deferral = _defer(
+            service, verified.user, period_start=date(2027, 3, 1), proposed=date_offered
+        )
+    assert (deferral.period_start, deferral.proposed_due_date) == (date(2027, 3, 1), date_offered)
+
+
+# --- K5: the new plan keeps the service's billing cycle ---------------------------------
+
+
+def test_k5_a_plan_of_another_billing_cycle_is_refused_on_the_field(service, verified):
+    """K5: a monthly service cannot move to a yearly plan: it would be billed the
+    yearly price every month."""
+    yearly = PlanFactory(
+        product=service.product, name="10 GB", cycle="yearly", price=Decimal("1000000")
+    )
+    with at(date(2026, 11, 10)), pytest.raises(ValidationError) as error:
+        services.service_change_submit(
+            service=service, requested_by=verified.user, kind="upgrade", new_plan=yearly
+        )
+    assert "new_plan" in error.value.error_dict
+    assert not ServiceChange.objects.exists()
+
+
+# --- only staff override, always with a recorded reason ---------------------------------
+
+
+def test_k4_a_customer_cannot_override_the_deadline(service, verified):
+    """K4: the override is for staff; a customer's override reason, in the service
+    call or posted to the form, changes nothing."""
+    with at(date(2026, 11, 25)):
+        with pytest.raises(services.TooLate):
+            _defer(service, verified.user, override_reason="I was ill")
+        client = Client()
+        client.force_login(verified.user)
+        html = client.post(
+            reverse("policy:deferral", args=[service.pk]),
+            {
+                "reason": "Our client pays us late this quarter.",
+                "proposed_due_date": "2027-01-20",
+                "period_start": "2027-01-01",
+                "override_reason": "I was ill",
+            },
+        ).content.decode()
+    assert 'data-testid="too-late"' in html
+    assert not PaymentDeferral.objects.exists()
+
+
+def test_k5_late_change_only_with_a_staff_override_which_is_recorded(service, verified, staff_user):
+    """K5: a late change is refused to the customer and to staff without a reason;
+    with one, staff enter it and approve it; the audit keeps the override."""
+    bigger = PlanFactory(product=service.product, name="10 GB", price=Decimal("200000"))
+    late = {"kind": "upgrade", "new_plan": bigger, "period_start": date(2027, 1, 1)}
+    with at(date(2026, 11, 25)):
+        for user in (verified.user, staff_user):
+            with pytest.raises(services.TooLate):
+                services.service_change_submit(service=service, requested_by=user, **late)
+        change = services.service_change_submit(
+            service=service, requested_by=staff_user, override_reason="Agreed by phone", **late
+        )
+        services.service_change_decide(change=change, staff=staff_user, approve=True)
+    change.refresh_from_db()
+    assert (change.status, change.override_reason, change.requested_by) == (
+        Decision.APPROVED,
+        "Agreed by phone",
+        staff_user,
+    )
+    assert change.was_late
+    entered, decided = change.history.order_by("history_date")
+    assert (entered.history_user, decided.history_user) == (staff_user, staff_user)
+    assert "override: Agreed by phone" in decided.history_change_reason
+
+
+# --- every decision leaves an audit row with its actor and reason -----------------------
+
+
+def test_k5_decision_is_audited_with_actor_and_reason(service, verified, staff_user):
+    with at(date(2026, 11, 10)):
+        change = services.service_change_submit(
+            service=service, requested_by=verified.user, kind="cancel",
+            period_start=date(2027, 1, 1),
+        )  # fmt: skip
+        services.service_change_decide(
+            change=change, staff=staff_user, approve=False, reason="Contract runs to March"
+        )
+    row = change.history.first()
+    assert (row.status, row.history_user, row.decision_reason) == (
+        Decision.REJECTED,
+        staff_user,
+        "Contract runs to March",
+    )
+    assert row.history_change_reason == "rejected"
+
+
+def test_h4_decision_is_audited_with_actor_and_reason(service, terms, staff_user):
+    technical = ContactFactory(customer=service.customer, role="technical", accepted_terms=terms)
+    change = services.technical_change_submit(
+        service=service, requested_by=technical.user, kind="dns",
+        details="A record www → 203.0.113.10", letter=upload("kuasa.png", png_bytes()),
+        letter_kind=detect_scan_kind(upload("kuasa.png", png_bytes())),
+    )  # fmt: skip
+    services.technical_change_decide(
+        change=change, staff=staff_user, approve=False, reason="The letter is not signed"
+    )
+    row = change.history.first()
+    assert (row.status, row.history_user, row.decision_reason) == (
+        Decision.REJECTED,
+        staff_user,
+        "The letter is not signed",
+    )
+    assert row.history_change_reason == "rejected"
+
+
+def _migration(service, user):
+    service.product.free_migration = True
+    service.product.save()
+    return services.migration_submit(
+        service=service, requested_by=user, source_host="Hosting Lama", control_panel="cpanel",
+        domains="toko.com", preferred_window="Weekend nights",
+    )  # fmt: skip
+
+
+def test_h5_status_change_is_audited_with_actor_and_note(service, verified, staff_user):
+    migration = _migration(service, verified.user)
+    services.migration_set_status(
+        migration=migration, staff=staff_user, status="scheduled", note="Saturday 22:00 WIB"
+    )
+    row = migration.history.first()
+    assert (row.status, row.history_user, row.staff_note) == (
+        Migration.Status.SCHEDULED,
+        staff_user,
+        "Saturday 22:00 WIB",
+    )
+    assert row.history_change_reason == "migration scheduled"
+
+
+# --- H5: a migration only moves forward -------------------------------------------------
+
+
+def test_h5_migration_moves_forward_only(service, verified, staff_user):
+    from django.utils import translation
+
+    migration = _migration(service, verified.user)
+    move = lambda status: services.migration_set_status(  # noqa: E731
+        migration=migration, staff=staff_user, status=status, note="x"
+    )
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        move("done")  # not before it was in progress
+    assert "can only become: scheduled, in progress, cancelled" in error.value.messages[0]
+    move("scheduled")
+    with pytest.raises(ValidationError):
+        move("requested")
+    move("in_progress")
+    with pytest.raises(ValidationError):
+        move("scheduled")
+    move("done")
+    with pytest.raises(ValidationError):
+        move("cancelled")
+    migration.refresh_from_db()
+    assert migration.status == Migration.Status.DONE
+
+
+@pytest.mark.parametrize("status", ["requested", "scheduled", "in_progress"])
+def test_h5_an_open_migration_can_be_cancelled(service, verified, staff_user, status):
+    migration = _migration(service, verified.user)
+    Migration.objects.filter(pk=migration.pk).update(status=status)
+    services.migration_set_status(
+        migration=migration, staff=staff_user, status="cancelled", note="Customer stayed"
+    )
+    migration.refresh_from_db()
+    assert migration.status == Migration.Status.CANCELLED
+
+
+def test_h5_a_cancellation_needs_a_note_for_the_customer(service, verified, staff_user):
+    from django.utils import translation
+
+    migration = _migration(service, verified.user)
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        services.migration_set_status(
+            migration=migration, staff=staff_user, status="cancelled", note="  "
+        )
+    assert "Say why the migration is cancelled" in " ".join(error.value.message_dict["note"])
+    migration.refresh_from_db()
+    assert migration.status == Migration.Status.REQUESTED
+
+
+def test_h5_a_second_migration_request_says_one_is_under_way(service, verified):
+    from django.utils import translation
+
+    _migration(service, verified.user)
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        _migration(service, verified.user)
+    message = " ".join(error.value.messages)
+    assert "migration" in message and "under way" in message
+    assert "period" not in message
+
+
+# --- K6: the service page leads to a ticket about it ------------------------------------
+
+
+def test_k6_service_page_links_a_ticket_about_this_service(service, verified):
+    client = Client()
+    client.force_login(verified.user)
+    html = client.get(reverse("orders:service", args=[service.pk])).content.decode()
+    assert f'href="{reverse("tickets:new")}?service={service.pk}"' in html
+    page = client.get(reverse("tickets:new"), {"service": service.pk}).content.decode()
+    assert f"?service={service.pk}" in page  # the categories keep the service
