@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from customers.models import Customer
 from invoices.models import Invoice
+from orders.models import Service
 from projects.models import CustomProject, ScopeChange
 
 
@@ -14,8 +15,8 @@ def projects_for(*, customer: Customer) -> QuerySet[CustomProject]:
 
 
 def project_of(*, customer: Customer, pk: int) -> CustomProject:
-    """A project of this customer with its scope changes (and who asked for each) and
-    its invoice; another customer's project is a 404."""
+    """A project of this customer with its scope changes (and who asked for each), its
+    invoice and its service (H1); another customer's project is a 404."""
     scope_changes = ScopeChange.objects.select_related("requested_by__contact").order_by(
         "recorded_at", "pk"
     )
@@ -25,6 +26,10 @@ def project_of(*, customer: Customer, pk: int) -> CustomProject:
         .prefetch_related(
             Prefetch("scope_changes", queryset=scope_changes),
             Prefetch("order__invoices", queryset=Invoice.objects.order_by("pk")),
+            Prefetch(
+                "order__services",
+                queryset=Service.objects.select_related("product", "plan").order_by("pk"),
+            ),
         ),
         pk=pk,
     )

@@ -5,6 +5,10 @@ reason in the history; mail goes out after commit. Staff decide (quote, reject,
 start, scope change, delivery); the customer's responsible contact submits, accepts
 the quote (which orders it, K2, with the acceptable-use acknowledgement, K9) or
 withdraws it. A customer cannot take a staff decision, whatever they post.
+
+An accepted project is a Service of the custom-project product (``project_product``),
+so it has a support department, priority and status like any service (H1, H2); its
+warranty runs from the delivery (H7).
 """
 
 from datetime import date, timedelta
@@ -12,26 +16,66 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from core import clock
+from core.audit import audited
 from customers.models import Contact, Customer, Role, User
-from invoices.services import invoice_issue
-from orders.models import Order
-from orders.pricing import LineSpec
-from orders.services import AUP_VERSION, OrderBlocked, order_blockers
+from orders import services as order_services
+from orders.models import Department, Priority, Product, ProductGroup, Service
 from projects import tasks
 from projects.models import CustomProject, ScopeChange
 
 Status = CustomProject.Status
 MAX_EXTRA_DAYS = 365
+PROJECT_PRODUCT_SLUG = "custom-project"
+PROJECT_GROUP_SLUG = "project-khusus"
+PROJECT_GROUP = {"kind": "project", "name_id": "Project Khusus", "name_en": "Custom projects"}
+PROJECT_PRODUCT = {
+    "name_id": "Project Khusus",
+    "name_en": "Custom project",
+    "description_id": "Dipesan dengan menerima penawaran sebuah project khusus.",
+    "description_en": "Ordered by accepting the quote of a custom project.",
+    "is_active": False,  # not in the catalogue: a project is ordered by accepting its quote
+    "warranty_days": 60,
+    "support_department": Department.PROJECTS,
+    "support_priority": Priority.HIGH,
+}
 
 
-def _audited(instance, *, actor, reason: str):
-    instance._history_user = actor
-    instance._change_reason = reason
-    return instance
+def project_product() -> Product:
+    """K2, H2, H7: the product every custom project is ordered as, in the custom-projects
+    group, with support department "projects"; its warranty days count from the
+    delivery. Created on first use; staff tune its warranty and priority in admin."""
+    product = Product.objects.filter(slug=PROJECT_PRODUCT_SLUG).first()
+    if product is not None:
+        return product
+    group = ProductGroup.objects.filter(kind=ProductGroup.Kind.PROJECT).order_by("pk").first()
+    if group is None:
+        group, _created = ProductGroup.objects.get_or_create(
+            slug=PROJECT_GROUP_SLUG, defaults=PROJECT_GROUP
+        )
+    product, _created = Product.objects.get_or_create(
+        slug=PROJECT_PRODUCT_SLUG, defaults={**PROJECT_PRODUCT, "group": group}
+    )
+    return product
+
+
+def _project_service(project: CustomProject) -> Service | None:
+    """The service the project was ordered as (none for a project accepted before
+    projects had one)."""
+    if project.order_id is None:
+        return None
+    return Service.objects.filter(order_id=project.order_id).order_by("pk").first()
+
+
+def _restart_warranty(project: CustomProject, *, start: date, actor: User, reason: str) -> None:
+    """H7: the project's warranty runs from ``start`` (its estimated, then real delivery)."""
+    service = _project_service(project)
+    if service is not None:
+        order_services.service_set_warranty_start(
+            service=service, start=start, actor=actor, reason=reason
+        )
 
 
 def _require_staff(actor: User) -> None:
@@ -103,7 +147,7 @@ def project_submit(
             {"design_reference_url": _("Give a link to a design or upload a design file.")}
         )
     project.full_clean()
-    _audited(project, actor=requested_by, reason="project requested").save()
+    audited(project, actor=requested_by, reason="project requested").save()
     transaction.on_commit(lambda: tasks.notify_staff.delay(project.pk, "submitted"))
     return project
 
@@ -133,7 +177,7 @@ def project_quote(
         reason = (
             f"{'quote revised' if revised else 'quoted'}: {locked.quoted_price} by {delivery_date}"
         )
-        _audited(locked, actor=staff, reason=reason).save()
+        audited(locked, actor=staff, reason=reason).save()
         transaction.on_commit(lambda: tasks.send_project_news.delay(locked.pk, "quoted"))
     return locked
 
@@ -148,7 +192,7 @@ def project_reject(*, project: CustomProject, staff: User, reason: str) -> Custo
         locked.status = Status.REJECTED
         locked.status_reason = reason
         locked.decided_by = staff
-        _audited(locked, actor=staff, reason=f"rejected: {reason}").save()
+        audited(locked, actor=staff, reason=f"rejected: {reason}").save()
         transaction.on_commit(lambda: tasks.send_project_news.delay(locked.pk, "rejected"))
     return locked
 
@@ -167,7 +211,7 @@ def project_cancel(*, project: CustomProject, actor: User, reason: str = "") -> 
         locked.status_reason = reason
         locked.decided_by = actor
         audit = f"cancelled by {'staff' if actor.is_staff else 'the customer'}"
-        _audited(locked, actor=actor, reason=f"{audit}: {reason}" if reason else audit).save()
+        audited(locked, actor=actor, reason=f"{audit}: {reason}" if reason else audit).save()
     return locked
 
 
@@ -180,58 +224,57 @@ def project_accept_quote(
     ip_address: str | None,
 ) -> CustomProject:
     """Custom projects, K2, K9: the responsible contact accepts the quote they read,
-    which orders the project through the portal: an Order recording the acceptable-use
-    acknowledgement (K9: time, IP, policy version) and its invoice, the quoted price
-    plus PPN, issued by ``invoice_issue`` like every other order.
+    which orders the project through ``orders.services.order_place_quoted``, the code
+    every order goes through: the same gate (``order_blockers``: terms, complete
+    responsible contact, identity documents), an Order recording the acceptable-use
+    acknowledgement (K9: time, IP, policy version), a pending one-time Service of
+    ``project_product`` named after the project (H1, H2: once paid it opens the
+    "projects" support department) and its invoice, the quoted price plus PPN. H7: the
+    warranty counts from the estimated delivery until the project is delivered.
 
-    The same gate as any order applies (``order_blockers``: terms, complete
-    responsible contact, identity documents). A conditional UPDATE on the status and
-    quote revision lets exactly one acceptance through; a second one, or one for a
-    quote staff have revised since, is refused and its order rolled back.
+    The project's row is locked first: exactly one acceptance of the revision the
+    customer read gets through; a second one, or one for a quote staff have revised
+    since, is refused before anything is ordered.
     """
     _require_responsible(customer=project.customer, user=accepted_by)
     if not aup_accepted:
         raise ValidationError(
             {"accept_aup": _("Confirm that you are responsible for how the result is used.")}
         )
-    steps = order_blockers(customer=project.customer, items=[])
-    if steps:
-        raise OrderBlocked(steps)
-    now = clock.now()
     with transaction.atomic():
-        order = Order.objects.create(
-            customer=project.customer,
-            placed_by=accepted_by,
-            aup_accepted_at=now,
-            aup_ip_address=ip_address,
-            aup_version=AUP_VERSION,
-            staff_note=f"Custom project #{project.pk}",
-        )
-        updated = CustomProject.objects.filter(
-            pk=project.pk, status=Status.QUOTED, quote_revision=revision
-        ).update(
-            status=Status.ACCEPTED,
-            order=order,
-            accepted_by=accepted_by,
-            accepted_at=now,
-            estimated_delivery_date=F("quoted_delivery_date"),
-        )
-        if not updated:
-            current = CustomProject.objects.get(pk=project.pk)
-            if current.status == Status.QUOTED:
-                message = _(
+        locked = CustomProject.objects.select_for_update().get(pk=project.pk)
+        if locked.status != Status.QUOTED:
+            raise ValidationError(
+                _("This quote can no longer be accepted: the project is %(status)s.")
+                % {"status": locked.get_status_display().lower()},
+                code="quote_not_open",
+            )
+        if locked.quote_revision != revision:
+            raise ValidationError(
+                _(
                     "Our staff revised this quote while you were reading it. "
                     "Read the new quote, then accept it."
-                )
-            else:
-                message = _("This quote can no longer be accepted: the project is %(status)s.") % {
-                    "status": current.get_status_display().lower()
-                }
-            raise ValidationError(message, code="quote_not_open")
-        accepted = CustomProject.objects.get(pk=project.pk)
-        # The conditional UPDATE decided; this save records the decision, with its
-        # actor, in the history.
-        _audited(accepted, actor=accepted_by, reason=f"quote accepted, order {order.pk}").save(
+                ),
+                code="quote_not_open",
+            )
+        order = order_services.order_place_quoted(
+            customer=locked.customer,
+            placed_by=accepted_by,
+            product=project_product(),
+            description=_("Custom project: %(title)s") % {"title": locked.title},
+            price=locked.quoted_price,
+            aup_accepted=aup_accepted,
+            ip_address=ip_address,
+            label=locked.title,
+            warranty_from=locked.quoted_delivery_date,
+            staff_note=f"Custom project #{locked.pk}",
+        )
+        locked.status = Status.ACCEPTED
+        locked.order = order
+        locked.accepted_by = accepted_by
+        locked.accepted_at = order.aup_accepted_at
+        locked.estimated_delivery_date = locked.quoted_delivery_date
+        audited(locked, actor=accepted_by, reason=f"quote accepted, order {order.pk}").save(
             update_fields=[
                 "status",
                 "order",
@@ -240,21 +283,8 @@ def project_accept_quote(
                 "estimated_delivery_date",
             ]
         )
-        invoice_issue(
-            customer=accepted.customer,
-            lines=[
-                LineSpec(
-                    _("Custom project: %(title)s") % {"title": accepted.title},
-                    accepted.quoted_price,
-                    applies_ppn=True,
-                )
-            ],
-            issue_date=clock.today(),
-            order=order,
-            actor=accepted_by,
-        )
-        transaction.on_commit(lambda: tasks.notify_staff.delay(accepted.pk, "accepted"))
-    return accepted
+        transaction.on_commit(lambda: tasks.notify_staff.delay(locked.pk, "accepted"))
+    return locked
 
 
 def project_start(*, project: CustomProject, staff: User) -> CustomProject:
@@ -266,7 +296,7 @@ def project_start(*, project: CustomProject, staff: User) -> CustomProject:
         locked.status = Status.IN_PROGRESS
         locked.started_at = clock.now()
         locked.decided_by = staff
-        _audited(locked, actor=staff, reason="work started").save()
+        audited(locked, actor=staff, reason="work started").save()
         transaction.on_commit(lambda: tasks.send_project_news.delay(locked.pk, "started"))
     return locked
 
@@ -327,19 +357,26 @@ def scope_change_record(
             f"scope change {change.pk}: +{extra_days} days ({previous} -> {change.new_date}), "
             f"requested by {requested_by.email}"
         )
-        _audited(locked, actor=staff, reason=reason).save(update_fields=["estimated_delivery_date"])
+        audited(locked, actor=staff, reason=reason).save(update_fields=["estimated_delivery_date"])
+        _restart_warranty(
+            locked, start=change.new_date, actor=staff, reason=f"project scope change {change.pk}"
+        )
         transaction.on_commit(lambda: tasks.send_project_news.delay(locked.pk, "scope_changed"))
     return change
 
 
 def project_deliver(*, project: CustomProject, staff: User) -> CustomProject:
-    """Custom projects: staff mark the work delivered; the responsible contact is told."""
+    """Custom projects: staff mark the work delivered; the responsible contact is told.
+    H7: the project's warranty runs from today, for its product's warranty days."""
     _require_staff(staff)
     with transaction.atomic():
         locked = _locked(project, allowed=(Status.IN_PROGRESS,))
         locked.status = Status.DELIVERED
         locked.delivered_at = clock.now()
         locked.decided_by = staff
-        _audited(locked, actor=staff, reason="delivered").save()
+        audited(locked, actor=staff, reason="delivered").save()
+        _restart_warranty(
+            locked, start=clock.today(), actor=staff, reason=f"project #{locked.pk} delivered"
+        )
         transaction.on_commit(lambda: tasks.send_project_news.delay(locked.pk, "delivered"))
     return locked

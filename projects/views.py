@@ -4,8 +4,6 @@ Every contact of the account sees its projects; only the responsible contact (K7
 requests one, accepts a quote (K2, K9) or withdraws a request.
 """
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
+from core import clock
 from core.client_ip import client_ip
 from core.downloads import private_file_response
 from customers.mixins import CustomerRequiredMixin, ResponsibleRequiredMixin
@@ -26,15 +25,21 @@ from orders.services import OrderBlocked, order_blockers
 from projects import selectors, services
 from projects.forms import AcceptQuoteForm, ProjectRequestForm
 from projects.models import CustomProject
+from tickets.models import Category
+from tickets.rules import support_status
 
 
 def _detail_context(*, project: CustomProject, contact) -> dict:
-    """What the project page shows, for the detail view and a refused acceptance."""
+    """What the project page shows, for the detail view and a refused acceptance; once
+    ordered, the support its service is entitled to (H1, H7)."""
     invoices = list(project.order.invoices.all()) if project.order else []
+    services = list(project.order.services.all()) if project.order else []
     context = {
         "project": project,
         "scope_changes": list(project.scope_changes.all()),
         "invoice": invoices[0] if invoices else None,
+        "support": support_status(services[0], today=clock.today()) if services else None,
+        "ticket_category": Category.PROJECT,
         "sees_invoices": contact.role in (Role.RESPONSIBLE, Role.BILLING),
         "can_decide": contact.is_responsible,
         "steps": [],
@@ -43,7 +48,7 @@ def _detail_context(*, project: CustomProject, contact) -> dict:
     if project.quoted_price:
         # What the invoice will say: the quoted price plus PPN, computed the same way.
         context["quote_totals"] = compute_totals(
-            [LineSpec("", project.quoted_price)], ppn_rate=Decimal(str(settings.PPN_RATE))
+            [LineSpec("", project.quoted_price)], ppn_rate=settings.PPN_RATE
         )
     if contact.is_responsible and project.status == CustomProject.Status.QUOTED:
         context["steps"] = order_blockers(customer=project.customer, items=[])

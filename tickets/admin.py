@@ -129,9 +129,27 @@ class ReplyDueFilter(admin.SimpleListFilter):
 _SOON = timedelta(hours=2)
 
 
+# The services' names for the fields this form calls otherwise.
+SERVICE_FIELDS = {"body": "reply"}
+
+
+class _Refused(Exception):
+    """A service refused the change ``save_model`` asked for (``error``)."""
+
+    def __init__(self, error: ValidationError):
+        super().__init__(error)
+        self.error = error
+
+
 class TicketAdminForm(forms.ModelForm):
     """Triage fields of the ticket, plus the reply: a canned reply to start from, the
-    text, whether it is an internal note, and attachments."""
+    text, whether it is an internal note, and attachments.
+
+    ``refusal`` is the ValidationError a service raised for this very submission
+    (``TicketAdmin.changeform_view``): the form is then invalid, with each message
+    beside the field it concerns."""
+
+    refusal: ValidationError | None = None
 
     canned_reply = forms.ModelChoiceField(
         label=_("Start from a canned reply"),
@@ -169,7 +187,17 @@ class TicketAdminForm(forms.ModelForm):
             self.add_error("reply", _("Write a few words to go with the attachments."))
         if not has_text and cleaned.get("internal"):
             self.add_error("reply", _("Write the internal note."))
+        if self.refusal is not None:
+            self._add_refusal(self.refusal)
         return cleaned
+
+    def _add_refusal(self, refusal: ValidationError) -> None:
+        if not hasattr(refusal, "error_dict"):
+            self.add_error(None, refusal.messages)
+            return
+        for name, errors in refusal.error_dict.items():
+            name = SERVICE_FIELDS.get(name, name)
+            self.add_error(name if name in self.fields else None, errors)
 
 
 def _bulk_form_action(*, name: str, description, form_class, apply, done_message):
@@ -404,25 +432,47 @@ class TicketAdmin(SimpleHistoryAdmin):
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A change the services refuse (``save_model``) is not a server error: the
+        admin's transaction is rolled back, and the form comes back with the reason
+        beside its field and everything the staff member typed (files are chosen again)."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _Refused as refused:
+            request.ticket_refusal = refused.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "ticket_refusal", None)
+        if refusal is not None:
+            form = type(form.__name__, (form,), {"refusal": refusal})
+        return form
+
     def save_model(self, request, obj, form, change):
-        """The reply (or internal note) and the triage changes, through the services."""
+        """The triage changes and the reply (or internal note), through the services.
+        The triage goes first, so a refused change never leaves a reply's files behind."""
         data = form.cleaned_data
         triage = {name: data[name] for name in TRIAGE_FIELDS if name in form.changed_data}
         body = (data.get("reply") or "").strip()
         if not body and data.get("canned_reply"):
             body = data["canned_reply"].body_in(obj.opened_by.language)
-        with transaction.atomic():
-            if body:
-                services.ticket_staff_reply(
-                    ticket=obj,
-                    staff=request.user,
-                    body=body,
-                    internal=data.get("internal", False),
-                    attachments=data.get("attachments") or [],
-                    status=triage.pop("status", None),
-                )
-            if triage:
-                services.ticket_update(ticket=obj, staff=request.user, **triage)
+        status = triage.pop("status", None) if body else None
+        try:
+            with transaction.atomic():
+                if triage:
+                    services.ticket_update(ticket=obj, staff=request.user, **triage)
+                if body:
+                    services.ticket_staff_reply(
+                        ticket=obj,
+                        staff=request.user,
+                        body=body,
+                        internal=data.get("internal", False),
+                        attachments=data.get("attachments") or [],
+                        status=status,
+                    )
+        except ValidationError as exc:
+            raise _Refused(exc) from exc
         obj.refresh_from_db()
 
     @admin.action(description=_("Assign to me"), permissions=["change"])

@@ -134,8 +134,8 @@ class TicketForm(_Form):
     def _service_label(self, service) -> str:
         status = self.statuses[service.pk]
         name = service.product.name
-        if service.domain_name:
-            name = f"{name} — {service.domain_name}"
+        if service.detail:
+            name = f"{name} — {service.detail}"
         if not status.active:
             note = service.get_status_display()
         elif status.in_warranty:
@@ -190,7 +190,7 @@ def _queryset_of(statuses: list[SupportStatus]):
     from orders.models import Service
 
     return Service.objects.filter(pk__in=[status.service.pk for status in statuses]).select_related(
-        "product"
+        "product", "plan"
     )
 
 

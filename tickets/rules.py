@@ -25,7 +25,7 @@ RESPONSE_TARGET_HOURS = {
 }
 
 # H2: every account may ask about billing and general matters; the other departments
-# come with an active service whose product names them.
+# come with an active service whose product names them (a custom project's too).
 ALWAYS_OPEN = frozenset({Department.BILLING, Department.GENERAL})
 
 CATEGORY_DEPARTMENT = {
@@ -85,7 +85,7 @@ def response_hours(priority: int) -> int:
 
 def reopen_window() -> timedelta:
     """How long after closing the customer may reopen a ticket (``TICKET_REOPEN_DAYS``)."""
-    return timedelta(days=getattr(settings, "TICKET_REOPEN_DAYS", 14))
+    return timedelta(days=settings.TICKET_REOPEN_DAYS)
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,10 @@ class SupportStatus:
     @property
     def response_hours(self) -> int:
         return response_hours(self.priority)
+
+    @property
+    def priority_label(self) -> str:
+        return Priority(self.priority).label
 
     @property
     def outside_warranty(self) -> bool:
@@ -132,15 +136,15 @@ class SupportStatus:
 
 
 def support_status(service: Service, *, today: date) -> SupportStatus:
-    """H1, H7: a service is supported while active; its warranty runs until warranty_end."""
-    product = service.product
+    """H1, H7: a service is supported while active; its warranty runs until warranty_end.
+    H2: its product names the department; its plan (or else its product) the priority."""
     return SupportStatus(
         service=service,
         active=service.status == Service.Status.ACTIVE,
         in_warranty=service.warranty_end is not None and service.warranty_end >= today,
         warranty_end=service.warranty_end,
-        department=product.support_department,
-        priority=product.support_priority,
+        department=service.product.support_department,
+        priority=service.support_priority,
     )
 
 
@@ -163,14 +167,15 @@ class Entitlement:
         return response_hours(self.priority)
 
 
-def entitlement_from(active_products: Iterable[tuple[str, int]]) -> Entitlement:
-    """H2: from the (support_department, support_priority) of each *active* service's
-    product. No active service: billing and general questions at normal priority."""
+def entitlement_from(active_services: Iterable[tuple[str, int]]) -> Entitlement:
+    """H2: from the (support department, support priority) of each *active* service:
+    the department of its product, the priority of its plan or else of its product.
+    No active service: billing and general questions at normal priority."""
     departments = set(ALWAYS_OPEN)
     priority = Priority.NORMAL
-    for department, product_priority in active_products:
+    for department, service_priority in active_services:
         departments.add(department)
-        priority = max(priority, product_priority)
+        priority = max(priority, service_priority)
     return Entitlement(frozenset(departments), int(priority))
 
 
@@ -191,9 +196,9 @@ class TicketTerms:
 def ticket_terms(
     *, category: str, status: SupportStatus | None, entitlement: Entitlement
 ) -> TicketTerms:
-    """H2: the category decides the department; the service's product (or, without a
-    service, the account's best active product) decides the priority. H7: a technical
-    ticket on a service outside its warranty is marked."""
+    """H2: the category decides the department; the service's plan or product (or,
+    without a service, the account's best active service) decides the priority. H7: a
+    technical ticket on a service outside its warranty is marked."""
     category = Category(category)
     technical = category in TECHNICAL_CATEGORIES and status is not None
     return TicketTerms(

@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from core import clock
@@ -12,9 +13,11 @@ from tickets.rules import Entitlement, SupportStatus, entitlement_from, support_
 
 
 def entitlement_for(*, customer: Customer) -> Entitlement:
-    """H2: from the customer's active services' products, in one query."""
+    """H2: from the customer's active services: each product's department, and the
+    priority of its plan or else of its product. One query."""
     rows = Service.objects.filter(customer=customer, status=Service.Status.ACTIVE).values_list(
-        "product__support_department", "product__support_priority"
+        "product__support_department",
+        Coalesce("plan__support_priority", "product__support_priority"),
     )
     return entitlement_from(rows)
 
@@ -26,7 +29,7 @@ def support_statuses_for(*, customer: Customer) -> list[SupportStatus]:
     services = (
         Service.objects.filter(customer=customer)
         .exclude(status=Service.Status.CANCELLED)
-        .select_related("product")
+        .select_related("product", "plan")
         .order_by("-created_at", "-pk")
     )
     statuses = [support_status(service, today=today) for service in services]

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import clock
+from core.audit import audited
 from core.validators import UploadKind
 from customers.models import Contact, Customer, User
 from invoices.services import next_number
@@ -34,12 +35,6 @@ WAITING_ON_STAFF = (Ticket.Status.OPEN, Ticket.Status.AWAITING_STAFF)
 _UNSET = object()
 
 AttachmentUpload = tuple[object, UploadKind]  # (uploaded file, what its content is)
-
-
-def _audited(instance, *, actor: User | None, reason: str):
-    instance._history_user = actor
-    instance._change_reason = reason
-    return instance
 
 
 def _require_contact(*, user: User, customer: Customer) -> None:
@@ -190,7 +185,7 @@ def ticket_open(
         )
         _set_status(ticket, Ticket.Status.OPEN, now=now)
         ticket.full_clean()
-        _audited(ticket, actor=opened_by, reason="ticket opened").save()
+        audited(ticket, actor=opened_by, reason="ticket opened").save()
         _add_message(
             ticket=ticket,
             author=opened_by,
@@ -225,7 +220,7 @@ def ticket_reply(*, ticket: Ticket, author: User, body: str, attachments=()) -> 
         )
         _set_status(locked, Ticket.Status.AWAITING_STAFF, now=now)
         locked.last_message_at = now
-        _audited(locked, actor=author, reason="customer replied").save()
+        audited(locked, actor=author, reason="customer replied").save()
         transaction.on_commit(lambda: tasks.notify_staff_customer_message.delay(message.pk))
     return message
 
@@ -260,12 +255,12 @@ def ticket_staff_reply(
         if internal:
             if status and status != locked.status:
                 _set_status(locked, status, now=now)
-                _audited(locked, actor=staff, reason="internal note; status changed").save()
+                audited(locked, actor=staff, reason="internal note; status changed").save()
         else:
             _set_status(locked, status or Ticket.Status.AWAITING_CUSTOMER, now=now)
             locked.first_response_at = locked.first_response_at or now
             locked.last_message_at = now
-            _audited(locked, actor=staff, reason="staff replied").save()
+            audited(locked, actor=staff, reason="staff replied").save()
             transaction.on_commit(lambda: tasks.send_staff_reply.delay(message.pk))
     return message
 
@@ -314,7 +309,7 @@ def ticket_update(
             return locked
         locked.full_clean()
         text = "; ".join(changes) + (f" ({reason.strip()})" if reason.strip() else "")
-        _audited(locked, actor=staff, reason=text).save()
+        audited(locked, actor=staff, reason=text).save()
     return locked
 
 
@@ -326,7 +321,7 @@ def ticket_close(*, ticket: Ticket, actor: User) -> Ticket:
         if locked.is_closed:
             raise ValidationError(_("This ticket is already closed."))
         _set_status(locked, Ticket.Status.CLOSED, now=clock.now())
-        _audited(locked, actor=actor, reason="closed by the customer").save()
+        audited(locked, actor=actor, reason="closed by the customer").save()
     return locked
 
 
@@ -350,7 +345,7 @@ def ticket_reopen(*, ticket: Ticket, actor: User) -> Ticket:
             )
         _set_status(locked, Ticket.Status.AWAITING_STAFF, now=now)
         locked.last_message_at = now
-        _audited(locked, actor=actor, reason="reopened by the customer").save()
+        audited(locked, actor=actor, reason="reopened by the customer").save()
         transaction.on_commit(lambda: tasks.notify_staff_reopened.delay(locked.pk))
     return locked
 
@@ -369,7 +364,7 @@ def ticket_rate(*, ticket: Ticket, actor: User, rating: int, comment: str = "") 
             raise ValidationError(_("Only a closed ticket can be rated, and only once."))
         rated = Ticket.objects.get(pk=ticket.pk)
         # The UPDATE decided; this save records the rating, with its author, in the history.
-        _audited(rated, actor=actor, reason="rated by the customer").save(
+        audited(rated, actor=actor, reason="rated by the customer").save(
             update_fields=["rating", "rating_comment", "rated_at"]
         )
     return rated

@@ -45,9 +45,13 @@ class TicketCategoryView(CustomerRequiredMixin, TemplateView):
             (category, entitlement.allows(category), REQUIREMENTS[category])
             for category in Category
         ]
-        context["statuses"] = selectors.support_statuses_for(customer=self.customer)
+        context["statuses"] = statuses = selectors.support_statuses_for(customer=self.customer)
+        # K6: ``?service=<pk>`` ("open a ticket about this service") is carried to the
+        # form of the chosen kind, only when it is one of the account's own services.
         wanted = self.request.GET.get("service", "")
-        context["service_pk"] = wanted if wanted.isdigit() else ""
+        context["service_pk"] = next(
+            (status.service.pk for status in statuses if str(status.service.pk) == wanted), ""
+        )
         return context
 
 

@@ -310,3 +310,4 @@ PROVIDER = {
     "npwp": env("PROVIDER_NPWP", default="01.300.066.6-091.000"),
     "email": env("PROVIDER_EMAIL", default="billing@masternet.co.id"),
 }
+TICKET_REOPEN_DAYS = env.int("TICKET_REOPEN_DAYS", default=14)

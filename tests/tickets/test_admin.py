@@ -245,3 +245,66 @@ def test_customers_cannot_reach_the_admin_or_its_files(customer_client, hosting,
     ticket = open_ticket(hosting)
     assert customer_client.get(_change_url(ticket)).status_code == 302
     assert customer_client.get(CHANGELIST).status_code == 302
+
+
+# --- A change the services refuse -------------------------------------------------------
+
+
+def test_a_reply_the_service_refuses_is_shown_beside_the_field_not_a_500(
+    staff_client, hosting, open_ticket
+):
+    """A canned reply longer than a message may be: the service refuses it, and the
+    reply screen comes back with the reason beside the reply; nothing is saved."""
+    from tickets.services import MAX_BODY_CHARS
+
+    ticket = open_ticket(hosting)
+    canned = CannedReplyFactory(body_id="x " * MAX_BODY_CHARS, body_en="x " * MAX_BODY_CHARS)
+    response = staff_client.post(
+        _change_url(ticket),
+        _reply_data(ticket, canned_reply=canned.pk, status="on_hold", assignee=""),
+    )
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert "reply" in form.errors
+    assert str(MAX_BODY_CHARS) in " ".join(form.errors["reply"])
+    assert form["status"].value() == "on_hold"  # what the staff member chose is kept
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.OPEN
+    assert not Message.objects.filter(from_staff=True).exists()
+
+
+def test_a_refused_triage_change_rolls_back_the_reply_and_says_why(
+    staff_client, hosting, open_ticket, monkeypatch
+):
+    """The triage change goes first; when it is refused, the reply is not written
+    either, and the form says why, with the reply text still in it."""
+    from django.core.exceptions import ValidationError
+
+    from tickets import services
+
+    def refuse(**kwargs):
+        raise ValidationError({"assignee": "Tickets are assigned to active staff only."})
+
+    monkeypatch.setattr(services, "ticket_update", refuse)
+    ticket = open_ticket(hosting)
+    response = staff_client.post(
+        _change_url(ticket), _reply_data(ticket, reply="We restarted PHP.", priority=4)
+    )
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["assignee"] == ["Tickets are assigned to active staff only."]
+    assert "We restarted PHP." in response.content.decode()
+    assert not Message.objects.filter(from_staff=True).exists()
+    ticket.refresh_from_db()
+    assert ticket.priority == 2
+
+
+def test_h2_staff_set_a_plans_support_priority_in_the_product_admin(staff_client):
+    """H2: a plan's own support priority, beside its price."""
+    from tests.factories import PlanFactory
+
+    plan = PlanFactory()
+    page = staff_client.get(
+        reverse("admin:orders_product_change", args=[plan.product_id])
+    ).content.decode()
+    assert 'name="plans-0-support_priority"' in page

@@ -65,6 +65,48 @@ def test_k6_the_form_shows_the_warranty_and_reply_target_before_typing(customer_
     assert response.context["form"].initial == {"service": hosting.pk}
 
 
+def test_the_service_parameter_preselects_only_one_of_the_customers_services(
+    customer_client, hosting, expired_hosting
+):
+    """K6: ``?service=<pk>`` (the "open a ticket about this service" link) carries the
+    service from the category page to the form and preselects it there; another
+    customer's service is ignored, never named or linked."""
+    stranger = ServiceFactory(customer=ContactFactory().customer, product__name_en="Stranger")
+    create = reverse("tickets:create", args=["technical"])
+    new = customer_client.get(reverse("tickets:new") + f"?service={expired_hosting.pk}")
+    assert f'href="{create}?service={expired_hosting.pk}"' in new.content.decode()
+    response = customer_client.get(f"{create}?service={expired_hosting.pk}")
+    assert response.context["form"].initial == {"service": expired_hosting.pk}
+    assert response.context["selected"].service == expired_hosting
+
+    new = customer_client.get(reverse("tickets:new") + f"?service={stranger.pk}")
+    assert f"{create}?service={stranger.pk}" not in new.content.decode()
+    response = customer_client.get(f"{create}?service={stranger.pk}")
+    assert response.status_code == 200
+    assert response.context["form"].initial == {}  # two hosting services: the customer picks
+    assert response.context["selected"] is None
+    assert "Stranger" not in response.content.decode()
+
+
+def test_h2_the_form_names_the_plans_priority(customer_client, contact):
+    """H2: the reply target shown before typing is the plan's, not the product's."""
+    from orders.models import Priority
+    from tests.factories import PlanFactory
+
+    plan = PlanFactory(
+        product__support_department="hosting",
+        product__support_priority=Priority.LOW,
+        support_priority=Priority.URGENT,
+    )
+    service = ServiceFactory(customer=contact.customer, product=plan.product, plan=plan)
+    customer_client.cookies["django_language"] = "en"
+    page = customer_client.get(
+        reverse("tickets:create", args=["technical"]) + f"?service={service.pk}"
+    ).content.decode()
+    assert "Priority Urgent: we reply within 4 hours." in page
+    assert "Priority Low" not in page
+
+
 def test_h7_the_form_warns_before_typing_when_the_service_is_outside_warranty(
     customer_client, expired_hosting
 ):

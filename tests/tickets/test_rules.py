@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 from orders.models import Department, Priority
-from tests.factories import ContactFactory, ServiceFactory
+from tests.factories import ContactFactory, PlanFactory, ProductFactory, ServiceFactory
 from tickets import selectors, services
 from tickets.models import Category, Ticket
 from tickets.rules import (
@@ -56,7 +56,7 @@ def test_h2_only_active_services_entitle(contact):
     assert not selectors.entitlement_for(customer=contact.customer).allows(Category.TECHNICAL)
 
 
-def test_h2_a_premium_plan_gets_a_higher_priority_and_a_shorter_target(contact):
+def test_h2_a_premium_product_gets_a_higher_priority_and_a_shorter_target(contact):
     basic = ServiceFactory(customer=contact.customer, product__support_priority=Priority.NORMAL)
     premium = ServiceFactory(customer=contact.customer, product__support_priority=Priority.HIGH)
     entitlement = selectors.entitlement_for(customer=contact.customer)
@@ -76,6 +76,31 @@ def test_h2_a_premium_plan_gets_a_higher_priority_and_a_shorter_target(contact):
     # Without a service, an account question takes the account's best priority.
     account = ticket_terms(category=Category.BILLING, status=None, entitlement=entitlement)
     assert (account.department, account.priority) == (Department.BILLING, Priority.HIGH)
+
+
+def test_h2_a_premium_plan_of_the_same_product_gets_a_higher_priority(contact, open_ticket):
+    """H2: the entitlement follows the active services' plans: a plan's support
+    priority overrides its product's; a plan without one keeps the product's."""
+    product = ProductFactory(support_department=Department.HOSTING, support_priority=Priority.LOW)
+    basic_plan = PlanFactory(product=product, name="Basic")
+    premium_plan = PlanFactory(product=product, name="Premium", support_priority=Priority.URGENT)
+    basic = ServiceFactory(customer=contact.customer, product=product, plan=basic_plan)
+    assert selectors.entitlement_for(customer=contact.customer).priority == Priority.NORMAL
+    assert open_ticket(basic).priority == Priority.LOW
+    premium = ServiceFactory(customer=contact.customer, product=product, plan=premium_plan)
+    entitlement = selectors.entitlement_for(customer=contact.customer)
+    assert entitlement.priority == Priority.URGENT
+    assert support_status(premium, today=TODAY).priority == Priority.URGENT
+    assert support_status(basic, today=TODAY).priority == Priority.LOW
+    ticket = open_ticket(premium)
+    assert ticket.priority == Priority.URGENT
+    assert ticket.response_due_at <= timezone.now() + timedelta(hours=4)
+    account = open_ticket(None, category=Category.BILLING)
+    assert account.priority == Priority.URGENT
+    # The statuses shown before typing name the plan's priority, not the product's.
+    statuses = {s.service: s for s in selectors.support_statuses_for(customer=contact.customer)}
+    assert statuses[premium].priority == Priority.URGENT
+    assert statuses[premium].priority_label == Priority.URGENT.label
 
 
 def test_h2_opening_a_ticket_the_account_is_not_entitled_to_is_refused(domain_service, open_ticket):

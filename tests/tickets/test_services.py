@@ -1,8 +1,13 @@
 """Ticket life cycle (K6, H2): notifications after commit in the recipient's language,
 internal notes kept out of the customer's mail, close, the reopen window, rating, audit."""
 
+import os
+import re
+import subprocess
+import sys
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -16,6 +21,8 @@ from customers.models import User
 from tests.factories import ContactFactory, ServiceFactory
 from tickets import services
 from tickets.models import DepartmentMember, Ticket
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -215,6 +222,31 @@ def test_the_reopen_button_disappears_after_the_window(
         customer_client.post(reverse("tickets:reopen", args=[ticket.number]))
     ticket.refresh_from_db()
     assert ticket.is_closed
+
+
+def test_the_reopen_window_is_a_documented_setting_read_from_the_environment():
+    """``TICKET_REOPEN_DAYS`` comes from the environment (default 14 days) and is in the
+    README's Configuration table, like every variable the settings read."""
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "from tickets.rules import reopen_window; "
+        "print(settings.TICKET_REOPEN_DAYS, reopen_window().days)"
+    )
+
+    def run(**env):
+        environment = {k: v for k, v in os.environ.items() if k != "TICKET_REOPEN_DAYS"}
+        environment.update(DJANGO_SETTINGS_MODULE="masternet.settings.test", **env)
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    assert run() == ["14", "14"]
+    assert run(TICKET_REOPEN_DAYS="3") == ["3", "3"]
+    readme = (ROOT / "README.md").read_text()
+    assert re.search(r"^\| `TICKET_REOPEN_DAYS` \| `14` \|", readme, re.MULTILINE)
 
 
 def test_rating_after_close_once(customer_client, contact, hosting, open_ticket):
