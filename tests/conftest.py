@@ -14,6 +14,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from tests.factories import ContactFactory, TermsVersionFactory
 
@@ -91,6 +92,20 @@ def customer_client(contact):
     client = Client()
     client.force_login(contact.user)
     return client
+
+
+@pytest.fixture
+def in_english(request):
+    """Messages checked in English (the source language): the users the test asks for
+    read English, and so does the test itself."""
+    for name in ("verified", "staff_user", "contact"):
+        if name in request.fixturenames:
+            user = request.getfixturevalue(name)
+            user = getattr(user, "user", user)
+            user.language = "en"
+            user.save(update_fields=["language"])
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

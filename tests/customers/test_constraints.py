@@ -6,12 +6,13 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from customers import services
 from customers.models import Contact, Customer, Invitation, Role
+from tests.concurrency import at_once
 from tests.factories import ContactFactory, UserFactory
 
 
@@ -31,29 +32,6 @@ def test_k7_other_roles_are_unlimited(contact):
     assert contact.customer.contacts.count() == 4
 
 
-def _race(workers):
-    """Run each callable in its own thread and connection, released at the same time."""
-    barrier = threading.Barrier(len(workers))
-    outcomes = []
-
-    def run(work):
-        try:
-            barrier.wait()
-            outcomes.append(work())
-        except Exception as exc:  # noqa: BLE001 - the outcome is what we assert on
-            outcomes.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_k7_two_racing_inserts_leave_one_responsible_contact():
@@ -69,7 +47,7 @@ def test_k7_two_racing_inserts_leave_one_responsible_contact():
 
         return work
 
-    outcomes = _race([insert(user) for user in users])
+    outcomes = at_once(*[insert(user) for user in users])
     assert sum(isinstance(o, Contact) for o in outcomes) == 1
     assert sum(isinstance(o, IntegrityError) for o in outcomes) == 1
     assert customer.contacts.filter(role=Role.RESPONSIBLE).count() == 1
@@ -90,7 +68,7 @@ def test_k7_two_racing_handovers_leave_one_responsible_contact():
             actor=responsible.user,
         )
 
-    outcomes = _race([handover(target) for target in candidates])
+    outcomes = at_once(*[handover(target) for target in candidates])
     assert customer.contacts.filter(role=Role.RESPONSIBLE).count() == 1
     # The first handover wins; the second finds its actor no longer responsible.
     assert sum(isinstance(o, Contact) for o in outcomes) == 1

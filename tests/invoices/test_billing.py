@@ -5,14 +5,12 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core import mail
-from django.db import close_old_connections, connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -27,6 +25,7 @@ from invoices.services import compute_totals, invoice_issue
 from orders.cart import CartItem
 from orders.models import Service
 from orders.pricing import LineSpec
+from tests.concurrency import at_once
 from tests.factories import (
     ContactFactory,
     IdentityDocumentFactory,
@@ -102,27 +101,14 @@ def test_invoice_numbers_are_sequential_per_year(customer):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_invoices_never_share_or_skip_a_number():
     customer = ContactFactory().customer
-    barrier = threading.Barrier(8)
-    errors = []
 
     def issue():
-        try:
-            barrier.wait()
-            invoice_issue(
-                customer=customer, lines=[LineSpec("x", Decimal("1"))], issue_date=date(2026, 5, 1)
-            )
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
+        return invoice_issue(
+            customer=customer, lines=[LineSpec("x", Decimal("1"))], issue_date=date(2026, 5, 1)
+        )
 
-    threads = [threading.Thread(target=issue) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == []
+    outcomes = at_once(*[issue] * 8)
+    assert len(outcomes) == 8 and all(isinstance(o, Invoice) for o in outcomes), outcomes
     numbers = sorted(Invoice.objects.values_list("number", flat=True))
     assert numbers == [f"INV/2026/{n:06d}" for n in range(1, 9)]
 
@@ -260,23 +246,10 @@ def test_k3_two_staff_approving_at_once_credit_it_once(terms):
     )
     confirmation = _confirm(order.invoices.get(), contact.user)
     staff = [User.objects.create_superuser(f"s{i}@masternet.test", "x") for i in range(2)]
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def approve(user):
-        try:
-            barrier.wait()
-            outcomes.append(services.payment_approve(confirmation=confirmation, staff=user))
-        except Exception as exc:  # noqa: BLE001
-            outcomes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=approve, args=(user,)) for user in staff]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    outcomes = at_once(
+        *[lambda user=user: services.payment_approve(confirmation=confirmation, staff=user)
+          for user in staff]
+    )  # fmt: skip
     assert sum(isinstance(o, Payment) for o in outcomes) == 1
     assert sum(isinstance(o, services.AlreadyDecided) for o in outcomes) == 1
     invoice = Invoice.objects.get()

@@ -4,19 +4,18 @@ One payment confirmation waits per invoice (a partial unique constraint), approv
 refuses an invoice that is no longer payable, and cancelling waits for the pending
 confirmation to be decided."""
 
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import translation
 
 from core.validators import detect_scan_kind
 from invoices import services
 from invoices.models import BankAccount, Invoice, Payment, PaymentConfirmation, Receipt
 from orders.cart import CartItem
+from tests.concurrency import at_once
 from tests.factories import (
     BankAccountFactory,
     ContactFactory,
@@ -27,18 +26,7 @@ from tests.factories import (
     upload,
 )
 
-
-@pytest.fixture(autouse=True)
-def english(request):
-    """The messages are checked in English (the source): each user reads their own."""
-    for name in ("verified", "staff_user", "contact"):
-        if name in request.fixturenames:
-            user = request.getfixturevalue(name)
-            user = getattr(user, "user", user)
-            user.language = "en"
-            user.save(update_fields=["language"])
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 def _confirm(invoice, user, amount=None):
@@ -186,32 +174,11 @@ def _order_invoice(terms):
     return order.invoices.get(), contact
 
 
-def _at_once(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            outcomes.append(call())
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test checks
-            outcomes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return outcomes
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_k3_two_confirmations_at_once_leave_one_waiting(terms):
     invoice, contact = _order_invoice(terms)
-    outcomes = _at_once(*[lambda: _confirm(invoice, contact.user)] * 2)
+    outcomes = at_once(*[lambda: _confirm(invoice, contact.user)] * 2)
     assert sum(isinstance(o, PaymentConfirmation) for o in outcomes) == 1, outcomes
     assert sum(isinstance(o, ValidationError) for o in outcomes) == 1, outcomes
     assert PaymentConfirmation.objects.filter(invoice=invoice).count() == 1
@@ -225,7 +192,7 @@ def test_k3_approval_and_cancellation_at_once_never_credit_a_cancelled_invoice(t
     invoice, contact = _order_invoice(terms)
     confirmation = _confirm(invoice, contact.user)
     staff = [User.objects.create_superuser(f"s{i}@masternet.test", "x") for i in range(2)]
-    outcomes = _at_once(
+    outcomes = at_once(
         lambda: services.payment_approve(confirmation=confirmation, staff=staff[0]),
         lambda: services.invoice_cancel(invoice=invoice, staff=staff[1], reason="duplicate"),
     )

@@ -16,6 +16,7 @@ from invoices import services as billing
 from invoices.models import BankAccount, Invoice, Reminder, ReminderKind
 from orders.models import Service
 from policy import services as policy
+from tests.concurrency import at_once
 from tests.factories import PlanFactory, png_bytes, upload
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -83,9 +84,6 @@ def test_a_second_worker_cannot_invoice_a_period_twice(service):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_at_once_issue_each_period_once(terms):
-    import threading
-
-    from django.db import connection
 
     from invoices.services import invoice_issue  # noqa: F401 - the job's own path is used
     from tests.factories import ContactFactory, ProductFactory
@@ -107,20 +105,12 @@ def test_two_runs_at_once_issue_each_period_once(terms):
             invoice_anchor=date(2026, 10, 18), next_due_date=date(2026, 12, 1),
             next_invoice_date=date(2026, 11, 18),
         )  # fmt: skip
-    barrier = threading.Barrier(2)
 
     def run():
-        try:
-            barrier.wait()
-            jobs.issue_recurring_invoices(today=date(2026, 11, 18))
-        finally:
-            connection.close()
+        return jobs.issue_recurring_invoices(today=date(2026, 11, 18))
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    outcomes = at_once(run, run)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert Invoice.objects.count() == 30
     numbers = sorted(Invoice.objects.values_list("number", flat=True))
     assert numbers == [f"INV/2026/{n:06d}" for n in range(1, 31)]

@@ -2,13 +2,9 @@
 paid one whose identity requirement is met, unless they override, with the reason in
 the service's history."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
-from django.utils import translation
 
 from core.validators import detect_scan_kind
 from customers.models import IdentityDocument
@@ -17,22 +13,13 @@ from invoices.models import BankAccount
 from orders.cart import CartItem
 from orders.models import Service
 from orders.services import service_activate_by_staff
+from tests.concurrency import at_once
 from tests.factories import IdentityDocumentFactory, PlanFactory, png_bytes, upload
 
 CHANGELIST = reverse("admin:orders_service_changelist")
 
 
-@pytest.fixture(autouse=True)
-def english(request):
-    """The messages are checked in English (the source): each user reads their own."""
-    for name in ("verified", "staff_user", "contact"):
-        if name in request.fixturenames:
-            user = request.getfixturevalue(name)
-            user = getattr(user, "user", user)
-            user.language = "en"
-            user.save(update_fields=["language"])
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 def _pay(invoice, user, staff):
@@ -151,24 +138,12 @@ def test_two_staff_activating_at_once_activate_it_once(terms):
     )  # fmt: skip
     service = Service.objects.get()
     staff = [User.objects.create_superuser(f"s{i}@masternet.test", "x") for i in range(2)]
-    barrier = threading.Barrier(2)
-    outcomes = []
 
     def activate(user):
-        try:
-            barrier.wait()
-            service_activate_by_staff(service=service, staff=user, reason="now", override=True)
-            outcomes.append("activated")
-        except ValidationError as exc:
-            outcomes.append(exc)
-        finally:
-            connection.close()
+        service_activate_by_staff(service=service, staff=user, reason="now", override=True)
+        return "activated"
 
-    threads = [threading.Thread(target=activate, args=(user,)) for user in staff]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    outcomes = at_once(*[lambda user=user: activate(user) for user in staff])
     assert outcomes.count("activated") == 1, outcomes
     assert service.history.filter(history_change_reason__contains="override").count() == 1
 

@@ -1,14 +1,12 @@
 """Custom projects: staff quote, the responsible contact accepts (K2: an order and its
 invoice through the billing services; K9: the acknowledgement), exactly once."""
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 
@@ -19,6 +17,7 @@ from orders.models import Order
 from orders.services import AUP_VERSION, OrderBlocked
 from projects import services
 from projects.models import CustomProject
+from tests.concurrency import at_once
 from tests.factories import ContactFactory
 from tests.projects.conftest import client_for
 
@@ -339,31 +338,17 @@ def test_two_acceptances_at_once_order_the_project_once(terms):
         price=Decimal("2000000"),
         delivery_date=clock.today() + timedelta(days=10),
     )
-    barrier = threading.Barrier(2)
-    outcomes = []
 
     def accept():
-        try:
-            barrier.wait()
-            outcomes.append(
-                services.project_accept_quote(
-                    project=project,
-                    accepted_by=contact.user,
-                    revision=project.quote_revision,
-                    aup_accepted=True,
-                    ip_address=None,
-                )
-            )
-        except Exception as exc:  # noqa: BLE001
-            outcomes.append(exc)
-        finally:
-            connection.close()
+        return services.project_accept_quote(
+            project=project,
+            accepted_by=contact.user,
+            revision=project.quote_revision,
+            aup_accepted=True,
+            ip_address=None,
+        )
 
-    threads = [threading.Thread(target=accept) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    outcomes = at_once(accept, accept)
     assert sum(isinstance(o, CustomProject) for o in outcomes) == 1
     assert sum(isinstance(o, ValidationError) for o in outcomes) == 1
     assert Order.objects.count() == 1 and Invoice.objects.count() == 1

@@ -5,7 +5,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,11 +12,11 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import close_old_connections, connection
 from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import User
+from tests.concurrency import at_once
 from tests.factories import ContactFactory, ServiceFactory
 from tickets import services
 from tickets.models import DepartmentMember, Ticket
@@ -301,32 +300,19 @@ def test_staff_closing_tells_the_customer(
 def test_concurrent_tickets_never_share_or_skip_a_number():
     contact = ContactFactory()
     service = ServiceFactory(customer=contact.customer)
-    barrier = threading.Barrier(6)
-    errors = []
 
     def open_one():
-        try:
-            barrier.wait()
-            services.ticket_open(
-                customer=contact.customer,
-                opened_by=contact.user,
-                category="billing",
-                service=service,
-                subject="Question about my invoice",
-                description="Why does this month's invoice show a different amount than usual?",
-            )
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
+        return services.ticket_open(
+            customer=contact.customer,
+            opened_by=contact.user,
+            category="billing",
+            service=service,
+            subject="Question about my invoice",
+            description="Why does this month's invoice show a different amount than usual?",
+        )
 
-    threads = [threading.Thread(target=open_one) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == []
+    outcomes = at_once(*[open_one] * 6)
+    assert len(outcomes) == 6 and all(isinstance(o, Ticket) for o in outcomes), outcomes
     year = timezone.localdate().year
     numbers = sorted(Ticket.objects.values_list("number", flat=True))
     assert numbers == [f"TKT-{year}-{n:06d}" for n in range(1, 7)]
