@@ -508,8 +508,7 @@ def main() -> None:
     else:
         print(f"Loading {TICKETS:,} tickets…")
         print(f"Loaded in {load():.0f} s.")
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(common.ensure_superuser())
+    client = common.staff_client()
     rows = []
     for label, url, target in pages():
         times, query_count, slowest = measure(client, url)
