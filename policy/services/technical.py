@@ -52,7 +52,9 @@ def technical_change_submit(
         change.letter_content_type = letter_kind.mime
         change.letter_extension = letter_kind.extension
     if proven:
+        # Approved by the rule itself, at once: no staff member decided it.
         change.status = Decision.APPROVED
+        change.decided_at = clock.now()
         change.decision_reason = "asked by the verified responsible contact"
     change.full_clean()
     audited(change, actor=requested_by, reason="technical change requested").save()

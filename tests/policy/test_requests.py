@@ -208,6 +208,7 @@ def test_h4_verified_responsible_contact_changes_directly(service, verified, sta
         details="ns1.masternet.co.id ns2.masternet.co.id",
     )  # fmt: skip
     assert change.proven_by_identity and change.status == Decision.APPROVED
+    assert change.decided_at is not None and change.decided_by is None  # by the rule itself
     services.technical_change_done(change=change, staff=staff_user)
     change.refresh_from_db()
     assert change.work == TechnicalChange.Work.DONE
