@@ -300,6 +300,7 @@ def test_rolling_the_periods_keeps_a_plan_committed_meanwhile(terms):
     assert second.history.first().plan == bigger
 
 
+@pytest.mark.postgres  # SQLite takes no row locks
 def test_payment_approval_locks_the_service_before_the_invoice(place, verified, staff_user):
     """The lock order (invoices.services): service rows, then the invoice, as a K5
     decision takes them; the other order would let the two deadlock."""
