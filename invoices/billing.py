@@ -4,6 +4,7 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils import translation
@@ -41,6 +42,13 @@ def contact_languages(customer_ids) -> dict[int, str]:
     return {pk: found.get(pk) or settings.LANGUAGE_CODE for pk in ids}
 
 
+@lru_cache(maxsize=1024)
+def _period_words(language: str, start, end) -> str:
+    """ "(1 Jan 2027 – 31 Jan 2027)" in ``language``; a run's services share a few periods."""
+    with translation.override(language):
+        return f"({date_format(start, 'j M Y')} – {date_format(end, 'j M Y')})"
+
+
 def period_bill(*, service: Service, period, changes, language: str | None = None) -> PeriodBill:
     """K5: what a period's invoice bills, after the approved ``changes`` (oldest first).
 
@@ -65,7 +73,7 @@ def period_bill(*, service: Service, period, changes, language: str | None = Non
         elif change.kind == ServiceChange.Kind.ADDON:
             addons.append((change.addon_description, change.addon_price or Decimal(0)))
     with translation.override(language):  # K7: the responsible contact reads the invoice
-        when = f"({date_format(period.start, 'j M Y')} – {date_format(period.end, 'j M Y')})"
+        when = _period_words(language, period.start, period.end)
         name = service.product.name + (f" {plan.name}" if plan else "")
         if service.domain_name:
             name += f" — {service.domain_name}"

@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core import clock
-from core.audit import audited
+from core.audit import audited, history_bulk_record
 from customers.models import Customer, User
 from invoices import tasks
 from invoices.models import (
@@ -266,7 +266,7 @@ def invoices_issue_batch(*, specs: list[InvoiceSpec]) -> list[Invoice]:
         for spec, spec_totals in zip(specs, totals, strict=True)
     ]
     invoices = Invoice.objects.bulk_create([invoice for invoice, _lines in built])
-    Invoice.history.bulk_history_create(invoices, default_change_reason="invoice issued")
+    history_bulk_record(Invoice, [i.pk for i in invoices], reason="invoice issued", created=True)
     InvoiceLine.objects.bulk_create([line for _invoice, lines in built for line in lines])
     ids = [invoice.pk for invoice in invoices]
     transaction.on_commit(lambda: tasks.send_invoices.delay(ids))

@@ -64,6 +64,32 @@ def test_recurring_invoice_is_issued_on_its_issue_date_once(service):
     )
 
 
+def test_the_recurring_run_records_the_service_and_the_invoice_in_their_history(service):
+    with at(date(2026, 11, 18)):
+        jobs.issue_recurring_invoices()
+    service.refresh_from_db()
+    invoice = Invoice.objects.get(service=service)
+    record = service.history.first()
+    assert (record.history_type, record.history_change_reason, record.history_user) == (
+        "~",
+        "next period invoiced",
+        None,
+    )
+    assert (record.next_invoice_date, record.plan_id, record.recurring_price) == (
+        service.next_invoice_date,
+        service.plan_id,
+        service.recurring_price,
+    )
+    assert record.history_date == datetime(2026, 11, 18, 3, 0, tzinfo=ZoneInfo("UTC"))
+    (issued,) = invoice.history.all()
+    assert (issued.history_type, issued.history_change_reason) == ("+", "invoice issued")
+    assert (issued.number, issued.total, issued.unique_code) == (
+        invoice.number,
+        invoice.total,
+        invoice.unique_code,
+    )
+
+
 def test_a_second_worker_cannot_invoice_a_period_twice(service):
     """A second run finds the period invoiced; the database refuses a duplicate."""
     from django.db import IntegrityError, transaction

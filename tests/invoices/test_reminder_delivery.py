@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from core import clock
 from invoices import jobs, tasks
-from invoices.models import Reminder, ReminderKind
+from invoices.models import Invoice, Reminder, ReminderKind
 
 
 @pytest.fixture
@@ -122,18 +122,19 @@ def test_queueing_failed_reminders_again_hands_them_over(invoice, handed_over, s
 
 
 def test_the_sweep_counts_only_the_reminders_it_created(invoice, place):
-    """Rows another sweep inserted first are dropped by the unique constraint; they are
-    not reported as done."""
+    """Rows another sweep inserted after this one's snapshot are dropped by the unique
+    constraint; they are neither reported nor handed over by this sweep."""
     with time_machine.travel("2026-11-01 10:00 +07:00", tick=False):
         second = place()
     kind = ReminderKind.objects.get(offset_days=0)
-    Reminder.objects.create(invoice=invoice, kind=kind)  # the other sweep's
-    result = jobs.JobResult("reminders", invoice.due_date, False)
-    jobs._create(
-        [Reminder(invoice=invoice, kind=kind), Reminder(invoice=second, kind=kind)], result, kind
-    )
-    assert result.done == [f"{kind.code}: invoice {second.pk}"]
-    assert Reminder.objects.filter(kind=kind).count() == 2
+    theirs = Reminder.objects.create(invoice=invoice, kind=kind)  # the other sweep's
+    both = Invoice.objects.filter(pk__in=[invoice.pk, second.pk])
+    ((reminder_id, invoice_id),) = jobs._insert_new(both, kind)
+    assert invoice_id == second.pk
+    assert set(Reminder.objects.filter(kind=kind).values_list("pk", flat=True)) == {
+        theirs.pk,
+        reminder_id,
+    }
 
 
 def test_each_reminder_has_a_fixed_message_id(invoice, settings):
