@@ -21,7 +21,14 @@ from core import clock
 from core.audit import audited, history_bulk_record
 from invoices import tasks
 from invoices.billing import contact_languages, period_bill
-from invoices.models import Invoice, InvoiceLine, Reminder, ReminderKind, SuspensionWaiver
+from invoices.models import (
+    Invoice,
+    InvoiceLine,
+    PaymentConfirmation,
+    Reminder,
+    ReminderKind,
+    SuspensionWaiver,
+)
 from invoices.services import (
     InvoiceSpec,
     invoice_apply_deferrals,
@@ -230,12 +237,19 @@ def _roll_periods(*, today: date, dry_run: bool, result: JobResult) -> None:
 # --- Reminders ----------------------------------------------------------------
 
 
+# K3: the customer confirmed a transfer that staff have not checked yet: no reminder,
+# no suspension for that invoice meanwhile (a rejection lets both go on).
+_awaiting_verification = PaymentConfirmation.objects.filter(
+    invoice=OuterRef("pk"), status=PaymentConfirmation.Status.PENDING
+)
+
+
 def sweep_reminders(
     *, today: date | None = None, dry_run: bool = False, catch_up_days: int = 2
 ) -> JobResult:
     """Create the reminders that are due today (or in the last ``catch_up_days``
-    days, after an outage) for unpaid invoices, then enqueue their sending in
-    batches. Per kind, one ``INSERT … SELECT`` creates the rows in the database and the
+    days, after an outage) for unpaid invoices whose transfer does not await staff's
+    verification (K3), then enqueue their sending in batches. Per kind, one ``INSERT … SELECT`` creates the rows in the database and the
     unique (invoice, kind) constraint drops any that exist already; the invoices never
     pass through Python."""
     today = today or clock.today()
@@ -248,6 +262,7 @@ def sweep_reminders(
             due_date__lte=latest_due,
             due_date__gte=latest_due - timedelta(days=catch_up_days),
         ).exclude(Exists(Reminder.objects.filter(invoice=OuterRef("pk"), kind=kind)))
+        invoices = invoices.exclude(Exists(_awaiting_verification))
         if dry_run:
             ids = invoices.values_list("pk", flat=True).order_by("pk")
             result.done.extend(f"{kind.code}: invoice {pk}" for pk in ids.iterator())
@@ -379,13 +394,16 @@ def handle_overdue(*, today: date | None = None, dry_run: bool = False) -> JobRe
     """Suspend the active services of invoices unpaid ``BILLING_SUSPEND_AFTER_DAYS``
     after their due date (audited, the customer told why and how to restore), except
     for an invoice staff waived when they re-activated the service (``SuspensionWaiver``:
-    the job does not undo their decision).
+    the job does not undo their decision) and one whose confirmed transfer awaits
+    their verification (K3).
     Paying restores them (``restore_after_payment``); termination after
     ``BILLING_TERMINATE_AFTER_DAYS`` is left to staff (admin filter and action)."""
     today = today or clock.today()
     result = JobResult("overdue", today, dry_run)
     limit = today - timedelta(days=settings.BILLING_SUSPEND_AFTER_DAYS)
-    overdue = Invoice.objects.filter(status=Invoice.Status.UNPAID, due_date__lt=limit)
+    overdue = Invoice.objects.filter(status=Invoice.Status.UNPAID, due_date__lt=limit).exclude(
+        Exists(_awaiting_verification)
+    )
     waived = SuspensionWaiver.objects.filter(
         service=OuterRef("service"), invoice=OuterRef("invoice")
     )

@@ -460,6 +460,31 @@ def test_overdue_services_are_suspended_and_restored_by_payment(
     assert service.status == Service.Status.ACTIVE and not service.status_reason
 
 
+def test_k3_a_transfer_awaiting_verification_holds_reminders_and_suspension(
+    service, verified, staff_user
+):
+    """The customer confirmed the payment; staff have not checked it yet: no reminder
+    and no suspension for that invoice. Once rejected, both go on."""
+    jobs.issue_recurring_invoices(today=date(2026, 11, 18))
+    invoice = Invoice.objects.get(service=service)
+    proof = upload("p.png", png_bytes())
+    confirmation = billing.payment_confirmation_submit(
+        invoice=invoice, submitted_by=verified.user, bank_name="BCA", sender_account_name="Budi",
+        amount=invoice.amount_to_transfer, transfer_date=invoice.issue_date,
+        to_account=BankAccount.objects.get(), proof=proof, proof_kind=detect_scan_kind(proof),
+    )  # fmt: skip
+    late = invoice.due_date + timedelta(days=8)
+    assert jobs.sweep_reminders(today=invoice.due_date, catch_up_days=0).done == []
+    assert jobs.handle_overdue(today=late).done == []
+    service.refresh_from_db()
+    assert service.status == Service.Status.ACTIVE
+    billing.payment_reject(confirmation=confirmation, staff=staff_user, reason="Tidak masuk")
+    assert len(jobs.sweep_reminders(today=invoice.due_date, catch_up_days=0).done) == 1
+    assert len(jobs.handle_overdue(today=late).done) == 1
+    service.refresh_from_db()
+    assert service.status == Service.Status.SUSPENDED
+
+
 def test_a_service_staff_restored_is_not_suspended_again_for_the_same_invoice(
     service, verified, staff_user, django_capture_on_commit_callbacks
 ):
