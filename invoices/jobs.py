@@ -249,9 +249,9 @@ def sweep_reminders(
 ) -> JobResult:
     """Create the reminders that are due today (or in the last ``catch_up_days``
     days, after an outage) for unpaid invoices whose transfer does not await staff's
-    verification (K3), then enqueue their sending in batches. Per kind, one ``INSERT … SELECT`` creates the rows in the database and the
-    unique (invoice, kind) constraint drops any that exist already; the invoices never
-    pass through Python."""
+    verification (K3), then enqueue their sending in batches. Per kind, one ``INSERT …
+    SELECT`` creates the rows in the database and the unique (invoice, kind) constraint
+    drops any that exist already; the invoices never pass through Python."""
     today = today or clock.today()
     result = JobResult("reminders", today, dry_run)
     created = []
