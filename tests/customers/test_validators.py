@@ -81,3 +81,9 @@ def test_k8_passport_format(number, ok):
     else:
         with pytest.raises(ValidationError):
             validate_passport(number)
+
+
+def test_k8_a_birth_date_whose_midnight_jakarta_skipped_is_valid():
+    """Jakarta's clocks jumped at midnight on 23 March 1942; the date is still real."""
+    validate_nik("3273012303420001")
+    validate_nik("3273016303420001")  # a woman: day + 40
