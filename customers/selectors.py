@@ -27,7 +27,12 @@ def contact_for(*, user: User) -> Contact | None:
     """The user's place in a customer account, or None before they have one."""
     if not user.is_authenticated:
         return None
-    return Contact.objects.select_related("customer").filter(user=user).first()
+    # ``get``, not ``first``: a user has one contact at most (``Contact.user`` is
+    # one-to-one), so the query needs no ORDER BY.
+    try:
+        return Contact.objects.select_related("customer").get(user=user)
+    except Contact.DoesNotExist:
+        return None
 
 
 def responsible_contact(*, customer: Customer) -> Contact:

@@ -9,6 +9,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from core.downloads import private_file_response
+from core.pagination import CountingPaginator
 from customers.mixins import CustomerRequiredMixin
 from customers.models import Role
 from customers.views import add_form_errors
@@ -36,9 +37,10 @@ class InvoiceListView(BillingMixin, ListView):
     template_name = "invoices/list.html"
     context_object_name = "invoices"
     paginate_by = 20
+    paginator_class = CountingPaginator
 
     def get_queryset(self):
-        return selectors.invoices_for(customer=self.customer)
+        return selectors.invoice_list_for(customer=self.customer)
 
 
 class InvoiceDetailView(BillingMixin, DetailView):

@@ -14,6 +14,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from core import clock
 from core.downloads import private_file_response
+from core.pagination import CountingPaginator
 from customers.mixins import CustomerRequiredMixin
 from customers.views import add_form_errors
 from tickets import selectors, services
@@ -26,9 +27,10 @@ class TicketListView(CustomerRequiredMixin, ListView):
     template_name = "tickets/list.html"
     context_object_name = "tickets"
     paginate_by = 20
+    paginator_class = CountingPaginator
 
     def get_queryset(self):
-        return selectors.tickets_for(customer=self.customer)
+        return selectors.ticket_list_for(customer=self.customer)
 
 
 class TicketCategoryView(CustomerRequiredMixin, TemplateView):
