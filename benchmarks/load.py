@@ -1,6 +1,8 @@
 """Load: a logged-in customer's pages under gunicorn + PostgreSQL, measured with wrk.
 
     .venv/bin/python benchmarks/load.py [--duration 10] [--connections 10] [--threads 2]
+    .venv/bin/python benchmarks/load.py --count [PATH ...]   # instructions, queries
+    .venv/bin/python benchmarks/load.py --profile PATH       # SQL, then pyinstrument
 
 What it does, in one run:
 
@@ -16,6 +18,12 @@ What it does, in one run:
 4. wrk ``--latency`` for a fixed time against the bare view, the dashboard, the
    invoice list and the ticket list; prints requests/s, the ratio to the bare view
    (target >= 0.12) and p50/p99 latency (target p99 < 150 ms).
+
+``--count`` measures without noise instead, in-process through Django's test Client on
+the same data: the Python bytecode instructions one request executes (``sys.settrace``
+with opcode events; C code such as the database driver counts nothing) and its SQL
+queries, for the given paths or else for the four pages above; and, less steady, the
+median CPU time of a request without the tracer.
 
 Only 127.0.0.1 is ever a target. Needs ``wrk`` (Debian: ``apt-get install -y wrk``).
 """
@@ -34,6 +42,7 @@ import time
 import urllib.request
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -54,6 +63,13 @@ def parse_args() -> argparse.Namespace:
         "--profile",
         metavar="PATH",
         help="instead of wrk: the SQL queries of one in-process request, pyinstrument on 50",
+    )
+    parser.add_argument(
+        "--count",
+        metavar="PATH",
+        nargs="*",
+        help="instead of wrk: the instructions and SQL queries of one in-process request "
+        "of each path (default: the four pages)",
     )
     return parser.parse_args()
 
@@ -248,18 +264,45 @@ def parse_wrk(output: str) -> dict[str, float]:
     }
 
 
-def profile(path: str, session_key: str) -> None:
-    """pyinstrument over 50 requests of one page through Django's test Client, in-process."""
+def logged_in_client(session_key: str):
+    """Django's test Client with the customer's session cookie; no access log lines."""
     from django.conf import settings
-    from django.db import connection
     from django.test import Client
-    from pyinstrument import Profiler
 
-    # Production logs one access line per request; not a hundred of them here.
+    # Production logs one access line per request; not hundreds of them here.
     logging.getLogger("core.access").setLevel(logging.WARNING)
     client = Client(HTTP_HOST="127.0.0.1")
     client.cookies[settings.SESSION_COOKIE_NAME] = session_key
-    assert client.get(path).status_code == 200
+    return client
+
+
+def instructions(call) -> int:
+    """The Python bytecode instructions ``call()`` executes, in every Python frame."""
+    count = 0
+
+    def local(frame, event, arg):
+        nonlocal count
+        if event == "opcode":
+            count += 1
+        return local
+
+    def start(frame, event, arg):
+        frame.f_trace_opcodes = True
+        frame.f_trace_lines = False
+        return local
+
+    sys.settrace(start)
+    try:
+        call()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def statements_of(client, path: str) -> list[str]:
+    """The SQL statements of one request (the kept connection's check aside)."""
+    from django.db import connection
+
     statements = []
 
     def record(execute, sql, params, many, context):
@@ -268,6 +311,36 @@ def profile(path: str, session_key: str) -> None:
 
     with connection.execute_wrapper(record):
         client.get(path)
+    return statements
+
+
+def count(paths: list[str], session_key: str) -> None:
+    """Per path: SQL queries and instructions of one request (the least of five, after
+    two that warm the caches), and CPU time outside the tracer (median of 50)."""
+    from statistics import median
+
+    client = logged_in_client(session_key)
+    print(f"{'path':<14} {'queries':>7} {'k instructions':>15} {'CPU ms':>7}")
+    for path in paths:
+        for _ in range(2):
+            assert client.get(path).status_code == 200, path
+        queries = len(statements_of(client, path))
+        least = min(instructions(partial(client.get, path)) for _ in range(5))
+        times = []
+        for _ in range(50):
+            start = time.process_time()
+            client.get(path)
+            times.append(time.process_time() - start)
+        print(f"{path:<14} {queries:>7} {least / 1000:>15.1f} {median(times) * 1000:>7.2f}")
+
+
+def profile(path: str, session_key: str) -> None:
+    """pyinstrument over 50 requests of one page through Django's test Client, in-process."""
+    from pyinstrument import Profiler
+
+    client = logged_in_client(session_key)
+    assert client.get(path).status_code == 200
+    statements = statements_of(client, path)
     print(f"{path}: {len(statements)} SQL queries per request (the connection check aside)")
     for sql in statements:
         print(f"  {sql[:110]}")
@@ -284,7 +357,7 @@ def profile(path: str, session_key: str) -> None:
 
 def main() -> None:
     args = parse_args()
-    if not shutil.which("wrk"):
+    if not (args.profile or args.count is not None or shutil.which("wrk")):
         sys.exit("wrk is missing: apt-get install -y wrk")
     sys.path.insert(0, str(BASE_DIR))
     tmp = Path(tempfile.mkdtemp(prefix="masternet-load-"))
@@ -298,6 +371,10 @@ def main() -> None:
     session_key, has_tickets = load_data()
     if args.profile:
         profile(args.profile, session_key)
+        return
+    if args.count is not None:
+        default = ["/bench/bare/", "/dashboard/", "/invoices/"]
+        count(args.count or default + (["/tickets/"] if has_tickets else []), session_key)
         return
     from django.conf import settings
 
