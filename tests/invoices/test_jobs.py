@@ -27,14 +27,18 @@ def at(day: date, hour=10, minute=0):
     return time_machine.travel(moment, tick=False)
 
 
-def _pay(invoice, user, staff, amount=None):
+def _confirm(invoice, user, amount=None):
+    """K3: the customer confirms a transfer of the invoice, with its proof."""
     proof = upload("p.png", png_bytes())
-    confirmation = billing.payment_confirmation_submit(
+    return billing.payment_confirmation_submit(
         invoice=invoice, submitted_by=user, bank_name="BCA", sender_account_name="Budi",
         amount=amount or invoice.amount_to_transfer, transfer_date=invoice.issue_date,
         to_account=BankAccount.objects.get(), proof=proof, proof_kind=detect_scan_kind(proof),
     )  # fmt: skip
-    return billing.payment_approve(confirmation=confirmation, staff=staff)
+
+
+def _pay(invoice, user, staff, amount=None):
+    return billing.payment_approve(confirmation=_confirm(invoice, user, amount), staff=staff)
 
 
 @pytest.fixture
@@ -334,12 +338,7 @@ def test_payment_approval_locks_the_service_before_the_invoice(place, verified, 
     from django.test.utils import CaptureQueriesContext
 
     invoice = place()
-    proof = upload("p.png", png_bytes())
-    confirmation = billing.payment_confirmation_submit(
-        invoice=invoice, submitted_by=verified.user, bank_name="BCA", sender_account_name="Budi",
-        amount=invoice.amount_to_transfer, transfer_date=invoice.issue_date,
-        to_account=BankAccount.objects.get(), proof=proof, proof_kind=detect_scan_kind(proof),
-    )  # fmt: skip
+    confirmation = _confirm(invoice, verified.user)
     with CaptureQueriesContext(connection) as queries:
         billing.payment_approve(confirmation=confirmation, staff=staff_user)
     locks = [q["sql"].split(" FROM ")[1].split()[0] for q in queries if "FOR UPDATE" in q["sql"]]
@@ -467,12 +466,7 @@ def test_k3_a_transfer_awaiting_verification_holds_reminders_and_suspension(
     and no suspension for that invoice. Once rejected, both go on."""
     jobs.issue_recurring_invoices(today=date(2026, 11, 18))
     invoice = Invoice.objects.get(service=service)
-    proof = upload("p.png", png_bytes())
-    confirmation = billing.payment_confirmation_submit(
-        invoice=invoice, submitted_by=verified.user, bank_name="BCA", sender_account_name="Budi",
-        amount=invoice.amount_to_transfer, transfer_date=invoice.issue_date,
-        to_account=BankAccount.objects.get(), proof=proof, proof_kind=detect_scan_kind(proof),
-    )  # fmt: skip
+    confirmation = _confirm(invoice, verified.user)
     late = invoice.due_date + timedelta(days=8)
     assert jobs.sweep_reminders(today=invoice.due_date, catch_up_days=0).done == []
     assert jobs.handle_overdue(today=late).done == []
