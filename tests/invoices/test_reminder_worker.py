@@ -320,6 +320,9 @@ def test_a_pool_process_killed_while_sending_is_requeued_and_delivered_once(
     children = Path(f"/proc/{worker.process.pid}/task/{worker.process.pid}/children")
     (child,) = children.read_text().split()
     os.kill(int(child), signal.SIGKILL)
+    # Released only once the server has seen the client go: released sooner, the held
+    # message would be accepted ("250" to a dead socket) before the cancellation came.
+    services.eventually(lambda: mailbox.aborted == 1, "the SMTP server to see the client gone")
     mailbox.release.set()
     services.eventually(lambda: sent(invoice), "a new pool process to send the reminder")
 
