@@ -20,7 +20,7 @@ from projects import services as projects
 from tests.conftest import SECURITY_CASES
 from tests.factories import ContactFactory, pdf_bytes, png_bytes, upload
 
-# The tickets app is being finished beside this suite: its cases join when it is installed.
+# The ticket cases run where the tickets app is installed (the suite runs without it too).
 TICKETS = apps.is_installed("tickets") and importlib.util.find_spec("tickets.services") is not None
 
 XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
