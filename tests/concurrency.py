@@ -2,6 +2,7 @@
 released at the same moment (the tests that use this are marked ``postgres``)."""
 
 import threading
+import time
 
 from django.db import close_old_connections, connection
 
@@ -28,3 +29,15 @@ def at_once(*calls, timeout: float = 60) -> list:
     for thread in threads:
         thread.join(timeout)
     return outcomes
+
+
+def until_another_waits_on_a_lock(timeout: float = 10) -> None:
+    """Return once some transaction waits on a lock (PostgreSQL's ``pg_locks``), or
+    after ``timeout``: the caller holds its locks until the other one is blocked."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)

@@ -1,7 +1,6 @@
 """K7: exactly one responsible contact per customer, held by the database."""
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from django.utils import timezone, translation
 
 from customers import services
 from customers.models import Contact, Customer, Invitation, Role
-from tests.concurrency import at_once
+from tests.concurrency import at_once, until_another_waits_on_a_lock
 from tests.factories import ContactFactory, UserFactory
 
 
@@ -117,13 +116,7 @@ def _insert_contact_racing(user, work):
             with transaction.atomic():
                 ContactFactory(user=user, role=Role.RESPONSIBLE)
                 inserted.set()
-                deadline = time.monotonic() + 10
-                with connection.cursor() as cursor:
-                    while time.monotonic() < deadline:
-                        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-                        if cursor.fetchone()[0]:
-                            break
-                        time.sleep(0.05)
+                until_another_waits_on_a_lock()
         finally:
             inserted.set()
             connection.close()
@@ -306,13 +299,7 @@ def test_k7_an_edit_racing_a_handover_leaves_one_responsible_contact():
                 )  # fmt: skip
                 handed.set()
                 # Commit only once the edit waits on a lock this transaction holds.
-                deadline = time.monotonic() + 10
-                with connection.cursor() as cursor:
-                    while time.monotonic() < deadline:
-                        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-                        if cursor.fetchone()[0]:
-                            break
-                        time.sleep(0.05)
+                until_another_waits_on_a_lock()
         finally:
             handed.set()
             connection.close()

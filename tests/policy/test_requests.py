@@ -497,6 +497,17 @@ def test_k5_late_change_only_with_a_staff_override_which_is_recorded(service, ve
 # --- every decision leaves an audit row with its actor and reason -----------------------
 
 
+def _assert_rejection_recorded(request, staff, reason: str) -> None:
+    """The request's last history row: rejected by ``staff``, with ``reason``."""
+    row = request.history.first()
+    assert (row.status, row.history_user, row.decision_reason) == (
+        Decision.REJECTED,
+        staff,
+        reason,
+    )
+    assert row.history_change_reason == "rejected"
+
+
 def test_k5_decision_is_audited_with_actor_and_reason(service, verified, staff_user):
     with at(date(2026, 11, 10)):
         change = services.service_change_submit(
@@ -506,13 +517,7 @@ def test_k5_decision_is_audited_with_actor_and_reason(service, verified, staff_u
         services.service_change_decide(
             change=change, staff=staff_user, approve=False, reason="Contract runs to March"
         )
-    row = change.history.first()
-    assert (row.status, row.history_user, row.decision_reason) == (
-        Decision.REJECTED,
-        staff_user,
-        "Contract runs to March",
-    )
-    assert row.history_change_reason == "rejected"
+    _assert_rejection_recorded(change, staff_user, "Contract runs to March")
 
 
 def test_h4_decision_is_audited_with_actor_and_reason(service, terms, staff_user):
@@ -525,13 +530,7 @@ def test_h4_decision_is_audited_with_actor_and_reason(service, terms, staff_user
     services.technical_change_decide(
         change=change, staff=staff_user, approve=False, reason="The letter is not signed"
     )
-    row = change.history.first()
-    assert (row.status, row.history_user, row.decision_reason) == (
-        Decision.REJECTED,
-        staff_user,
-        "The letter is not signed",
-    )
-    assert row.history_change_reason == "rejected"
+    _assert_rejection_recorded(change, staff_user, "The letter is not signed")
 
 
 def _migration(service, user):

@@ -173,6 +173,21 @@ def _pks(model) -> set:
     return set(model.objects.values_list("pk", flat=True))
 
 
+def _posted_request(world, user, url_name: str, model, data: dict, tried):
+    """POST a request about ``world.service`` as ``user``: exactly one row is created,
+    owned by the service's customer and requested by ``user``, whatever was forged."""
+    before = _pks(model)
+    response = client_for(user).post(reverse(url_name, args=[world.service.pk]), data)
+    tried()
+    context = response.context
+    assert response.status_code == 302, context and context["form"].errors
+    row = _new_row(model, before)
+    assert (row.customer_id, row.service_id, row.requested_by_id) == (
+        world.contact.customer_id, world.service.pk, user.pk,
+    )  # fmt: skip
+    return row
+
+
 STAFF_ONLY = {
     "status": "approved", "decided_at": "2026-01-01T00:00", "decision_reason": "forged",
     "override_reason": "forged", "effective_immediately": "on", "addon_price": "1",
@@ -193,22 +208,15 @@ def test_k4_forged_fields_on_a_deferral_request_are_ignored(world, terms, staff_
 
     other = ContactFactory(accepted_terms=terms).customer
     period = open_period(world.service, later=1)
-    before = _pks(PaymentDeferral)
     data = {
         "reason": "Our client pays us late this quarter.",
         "proposed_due_date": deferral_date(period).isoformat(),
         "period_start": period.start.isoformat(),
         **_forged_staff(other, staff_user), "applied_to": str(world.invoice.pk),
     }  # fmt: skip
-    response = client_for(world.contact.user).post(
-        reverse("policy:deferral", args=[world.service.pk]), data
+    deferral = _posted_request(
+        world, world.contact.user, "policy:deferral", PaymentDeferral, data, tried
     )
-    tried()
-    assert response.status_code == 302
-    deferral = _new_row(PaymentDeferral, before)
-    assert (deferral.customer_id, deferral.service_id, deferral.requested_by_id) == (
-        world.contact.customer_id, world.service.pk, world.contact.user_id,
-    )  # fmt: skip
     assert (deferral.status, deferral.decided_by_id, deferral.applied_to_id) == (
         Decision.PENDING, None, None,
     )  # fmt: skip
@@ -225,21 +233,12 @@ def test_k5_forged_fields_on_a_service_change_request_are_ignored(world, terms, 
     other = ContactFactory(accepted_terms=terms).customer
     dearer = PlanFactory(product=world.service.product, price="900000", name="10 GB")
     period = open_period(world.service, later=1)
-    before = _pks(ServiceChange)
     data = {
         **_forged_staff(other, staff_user), "new_plan": str(dearer.pk),
         "kind": "addon", "addon_description": "Extra 5 GB of e-mail storage",
         "note": "From this period on.", "period_start": period.start.isoformat(),
     }  # fmt: skip
-    response = client_for(world.contact.user).post(
-        reverse("policy:change", args=[world.service.pk]), data
-    )
-    tried()
-    assert response.status_code == 302, response.context["form"].errors
-    change = _new_row(ServiceChange, before)
-    assert (change.customer_id, change.service_id, change.requested_by_id) == (
-        world.contact.customer_id, world.service.pk, world.contact.user_id,
-    )  # fmt: skip
+    change = _posted_request(world, world.contact.user, "policy:change", ServiceChange, data, tried)
     assert (change.kind, change.new_plan_id, change.addon_price) == ("addon", None, None)
     assert (change.status, change.decided_by_id, change.effective_immediately) == (
         Decision.PENDING, None, False,
@@ -260,21 +259,14 @@ def test_h4_forged_fields_on_a_technical_change_request_are_ignored(
         customer=world.contact.customer, role=Role.TECHNICAL, accepted_terms=terms
     )
     other = ContactFactory(accepted_terms=terms).customer
-    before = _pks(TechnicalChange)
     data = {
         **_forged_staff(other, staff_user), "letter_content_type": "text/html",
         "letter_extension": ".html", "kind": "dns", "details": "A record shop to 203.0.113.20",
         "letter": upload("kuasa.pdf", pdf_bytes()),
     }  # fmt: skip
-    response = client_for(technical.user).post(
-        reverse("policy:technical", args=[world.service.pk]), data
+    change = _posted_request(
+        world, technical.user, "policy:technical", TechnicalChange, data, tried
     )
-    tried()
-    assert response.status_code == 302, response.context["form"].errors
-    change = _new_row(TechnicalChange, before)
-    assert (change.customer_id, change.service_id, change.requested_by_id) == (
-        world.contact.customer_id, world.service.pk, technical.user_id,
-    )  # fmt: skip
     assert (change.status, change.work, change.decided_by_id, change.done_by_id) == (
         Decision.PENDING, TechnicalChange.Work.OPEN, None, None,
     )  # fmt: skip
@@ -308,21 +300,14 @@ def test_h5_forged_fields_on_a_migration_request_are_ignored(world, terms, staff
     product.free_migration = True
     product.save()
     other = ContactFactory(accepted_terms=terms).customer
-    before = _pks(Migration)
     data = {
         "source_host": "Hosting Lama", "control_panel": "cpanel", "domains": "toko.com",
         "move_files": "on", "preferred_window": "Weekend nights",
         **_forged_staff(other, staff_user), "status": "done",
     }  # fmt: skip
-    response = client_for(world.contact.user).post(
-        reverse("policy:migration", args=[world.service.pk]), data
+    migration = _posted_request(
+        world, world.contact.user, "policy:migration", Migration, data, tried
     )
-    tried()
-    assert response.status_code == 302
-    migration = _new_row(Migration, before)
-    assert (migration.customer_id, migration.service_id, migration.requested_by_id) == (
-        world.contact.customer_id, world.service.pk, world.contact.user_id,
-    )  # fmt: skip
     assert (migration.status, migration.staff_note) == (Migration.Status.REQUESTED, "")
 
 
